@@ -1,0 +1,102 @@
+using System;
+
+namespace Sluice
+{
+    /// <summary>
+    /// Marks a <c>static partial</c> class as a pipeline from the input rows to
+    /// the output rows. The source generator checks its schema at compile time and
+    /// emits a typed <c>Create(PipelineOptions?)</c> entry point.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+    public sealed class PipelineAttribute : Attribute
+    {
+        /// <summary>Declares the pipeline's input and output record types.</summary>
+        public PipelineAttribute(Type input, Type output)
+        {
+            Input = input;
+            Output = output;
+        }
+
+        /// <summary>The input record; its properties are the pipeline's first columns.</summary>
+        public Type Input { get; }
+
+        /// <summary>The output record; every property must be produced by the pipeline.</summary>
+        public Type Output { get; }
+    }
+
+    /// <summary>
+    /// A stage that computes one column named after the method (or, for a batch stage, one column per
+    /// <c>Span&lt;T&gt;</c> parameter). Parameters bind to columns by name (case-insensitive), or to
+    /// resources, <c>PipelineContext</c> and <c>CancellationToken</c> by type.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class StageAttribute : Attribute
+    {
+        /// <summary>For async stages: how many calls may be in flight at once. Default 16.</summary>
+        public int MaxConcurrency { get; set; }
+
+        /// <summary>For batch stages: how many rows one call receives. Default 64.</summary>
+        public int BatchSize { get; set; }
+
+        /// <summary>For batch stages: where the work runs. The resource factories see it in <c>PipelineContext.Device</c>.</summary>
+        public Device Device { get; set; }
+
+        /// <summary>What happens to a row whose call throws.</summary>
+        public OnError OnError { get; set; } = OnError.DeadLetter;
+    }
+
+    /// <summary>A predicate: rows for which the method returns <c>false</c> are dropped.</summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class FilterAttribute : Attribute
+    {
+        /// <summary>What happens to a row whose call throws.</summary>
+        public OnError OnError { get; set; } = OnError.DeadLetter;
+    }
+
+    /// <summary>
+    /// One row in, any number out: <c>void F(columns..., RowEmitter&lt;T&gt; emit)</c> or
+    /// <c>IEnumerable&lt;T&gt; F(columns...)</c>. The new column is named after the method; the other
+    /// columns of the row are repeated on every emitted row.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class ExplodeAttribute : Attribute
+    {
+        /// <summary>What happens to a row whose call throws.</summary>
+        public OnError OnError { get; set; } = OnError.DeadLetter;
+    }
+
+    /// <summary>
+    /// A resource factory <c>static T Name(PipelineContext ctx)</c>: called once per worker that needs it,
+    /// reused for every row, disposed at the end of the run when it is disposable.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class ResourceAttribute : Attribute
+    {
+    }
+
+    /// <summary>What a stage does with a row whose call throws.</summary>
+    public enum OnError
+    {
+        /// <summary>Write the row to the dead-letter file (stage, error, input row) and drop it. The default.</summary>
+        DeadLetter = 0,
+
+        /// <summary>Stop the whole run with the error.</summary>
+        Fail = 1,
+
+        /// <summary>Drop the row; it is counted as failed.</summary>
+        Skip = 2,
+
+        /// <summary>Keep the row with the column's default value (null for references); counted as failed.</summary>
+        Null = 3,
+    }
+
+    /// <summary>Where a batch stage runs.</summary>
+    public enum Device
+    {
+        /// <summary>On the CPU.</summary>
+        Cpu = 0,
+
+        /// <summary>On a GPU when one is available, else on the CPU with a notice.</summary>
+        Gpu = 1,
+    }
+}

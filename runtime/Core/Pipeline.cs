@@ -1,0 +1,77 @@
+namespace Sluice;
+
+/// <summary>
+/// A compiled pipeline from <typeparamref name="TIn"/> rows to <typeparamref name="TOut"/> rows, made by the
+/// generated <c>Create(PipelineOptions?)</c>. It can run many times; each run has its own state.
+/// </summary>
+public sealed class Pipeline<TIn, TOut>
+{
+    /// <summary>Wraps a generated plan.</summary>
+    public Pipeline(PipelinePlan<TIn, TOut> plan, PipelineOptions? options = null)
+    {
+        Plan = plan;
+        Options = (options ?? new PipelineOptions()).Validate();
+    }
+
+    /// <summary>The generated plan (stages, segments).</summary>
+    public PipelinePlan<TIn, TOut> Plan { get; }
+
+    /// <summary>The options every run uses.</summary>
+    public PipelineOptions Options { get; }
+
+    /// <summary>Starts a run; watch <see cref="PipelineRun.Metrics"/> while it goes, await <see cref="PipelineRun.Completion"/> for the result.</summary>
+    public PipelineRun Start(ISource<TIn> source, ISink<TOut> sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sink);
+        var executor = new Executor<TIn, TOut>(Plan, Options, cancellationToken);
+        return new PipelineRun(executor.Metrics, Task.Run(() => executor.RunAsync(source, sink), CancellationToken.None), executor.Cancel,
+                               source.Description, sink.Description);
+    }
+
+    /// <summary>Runs to the end. Throws <see cref="PipelineFailedException"/> when the run fails and <see cref="OperationCanceledException"/> when cancelled.</summary>
+    public async Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink, CancellationToken cancellationToken = default)
+    {
+        var result = await Start(source, sink, cancellationToken).Completion.ConfigureAwait(false);
+        return result.Status switch
+        {
+            RunStatus.Failed => throw new PipelineFailedException(result),
+            RunStatus.Cancelled => throw new OperationCanceledException("The pipeline run was cancelled.", cancellationToken),
+            _ => result,
+        };
+    }
+
+    /// <summary>Runs over in-memory rows and returns the output rows.</summary>
+    public async Task<List<TOut>> RunAsync(IEnumerable<TIn> rows, CancellationToken cancellationToken = default)
+    {
+        var list = new List<TOut>();
+        await RunAsync(Source.From(rows), Sink.To(list), cancellationToken).ConfigureAwait(false);
+        return list;
+    }
+}
+
+/// <summary>A run in progress.</summary>
+public sealed class PipelineRun
+{
+    private readonly Action _cancel;
+
+    internal PipelineRun(RunMetrics metrics, Task<RunResult> completion, Action cancel, string source, string sink)
+    {
+        Metrics = metrics;
+        Completion = completion;
+        _cancel = cancel;
+        SourceDescription = source;
+        SinkDescription = sink;
+    }
+
+    /// <summary>Live counters.</summary>
+    public RunMetrics Metrics { get; }
+    /// <summary>Completes with the result (never faults: errors are in <see cref="RunResult.Error"/>).</summary>
+    public Task<RunResult> Completion { get; }
+    /// <summary>Where rows come from.</summary>
+    public string SourceDescription { get; }
+    /// <summary>Where rows go.</summary>
+    public string SinkDescription { get; }
+    /// <summary>Stops the run cleanly: rows already written stay valid.</summary>
+    public void Cancel() => _cancel();
+}

@@ -1,0 +1,520 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace Sluice;
+
+/// <summary>
+/// Runs one pipeline once: a source task, the workers of every segment and a sink task, linked by
+/// bounded morsel channels. The first error cancels everything; the result says what was written.
+/// </summary>
+internal sealed class Executor<TIn, TOut> : IPlanInfo
+{
+    private readonly PipelinePlan<TIn, TOut> _plan;
+    private readonly PipelineOptions _options;
+    private readonly MorselPool[] _pools;
+    private readonly MorselChannel[] _channels;
+    private readonly int _capacity;
+    private readonly RunState _run;
+    private readonly CancellationTokenSource _stop;
+    private readonly long[] _segmentBusy;
+
+    public Executor(PipelinePlan<TIn, TOut> plan, PipelineOptions options, CancellationToken cancellationToken)
+    {
+        _plan = plan;
+        _options = options;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _capacity = Math.Max(options.MorselSize, plan.Stages.Select(s => s.BatchSize).DefaultIfEmpty(0).Max());
+        _pools = plan.Boundaries.Select(f => new MorselPool(f, _capacity)).ToArray();
+        _channels = new MorselChannel[plan.Boundaries.Length];
+        for (int i = 0; i < _channels.Length; i++)
+            _channels[i] = MorselChannel.Create(options.Ordered, options.EffectiveChannelCapacity, 0);
+        _segmentBusy = new long[plan.Segments.Length];
+
+        var stageSegment = new int[plan.Stages.Length];
+        for (int s = 0; s < plan.Segments.Length; s++)
+            foreach (var st in plan.Segments[s].Stages) stageSegment[st] = s;
+        var stages = plan.Stages.Select((s, i) => new StageMetrics(s, stageSegment[i])).ToArray();
+        var budget = new MemoryBudget(options.MemoryLimit);
+        var codec = plan.InputCodec ?? RowCodec<TIn>.Default;
+        _run = new RunState(this, options, budget, stages, new DeadLetterWriter(options.DeadLetterPath),
+                            (w, origin) => WriteOrigin(codec, w, origin), _stop);
+        _run.Metrics = new RunMetrics(stages, budget, Probe);
+    }
+
+    public string Name => _plan.Name;
+    public StageInfo[] Stages => _plan.Stages;
+    public Segment[] Segments => _plan.Segments;
+    public RunMetrics Metrics => _run.Metrics;
+    public void Cancel() => _stop.Cancel();
+
+    public async Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink)
+    {
+        var ct = _stop.Token;
+        var tasks = new List<Task>();
+        Exception? error = null;
+        ISinkWriter<TOut>? writer = null;
+        bool completed = false;
+        try
+        {
+            writer = sink.Open(new SinkContext<TOut>(_plan.OutputCodec ?? RowCodec<TOut>.Default));
+            _channels[0].AddProducer();
+            tasks.Add(Guard(Task.Run(() => SourceAsync(source, ct), CancellationToken.None)));
+            for (int s = 0; s < _plan.Segments.Length; s++)
+                tasks.AddRange(StartSegment(s, ct).Select(Guard));
+            var sinkTask = Guard(Task.Run(() => SinkAsync(writer, ct), CancellationToken.None));
+            tasks.Add(sinkTask);
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+            await writer.CompleteAsync(ct).ConfigureAwait(false);
+            completed = true;
+        }
+        catch (Exception e)
+        {
+            error = FirstError(tasks) ?? e;
+            _stop.Cancel();
+            try { await Task.WhenAll(tasks).ConfigureAwait(false); } catch { /* errors already recorded */ }
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                try { await writer.DisposeAsync().ConfigureAwait(false); }
+                catch (Exception e) { error ??= e; completed = false; }
+            }
+            _run.DeadLetter.Dispose();
+            _run.Metrics.Stop();
+        }
+
+        var status = completed ? RunStatus.Completed
+            : error is OperationCanceledException ? RunStatus.Cancelled
+            : RunStatus.Failed;
+        return new RunResult(status, _run.Metrics, status == RunStatus.Failed ? error : null, _run.Samples,
+                             _run.DeadLetter.Path, _run.DeadLetter.Written);
+
+        // The first real error wins; cancellations caused by it are not reported over it.
+        Task Guard(Task t) => t.ContinueWith(x =>
+        {
+            if (x.IsFaulted) { _stop.Cancel(); ExceptionDispatchInfoThrow(x.Exception!.InnerException!); }
+            if (x.IsCanceled) throw new OperationCanceledException(ct);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private static void ExceptionDispatchInfoThrow(Exception e) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+
+    private static Exception? FirstError(List<Task> tasks)
+    {
+        Exception? cancelled = null;
+        foreach (var t in tasks)
+        {
+            if (!t.IsFaulted) continue;
+            var e = t.Exception!.InnerException!;
+            if (e is OperationCanceledException) cancelled ??= e;
+            else return e;
+        }
+        return cancelled;
+    }
+
+    private (int[] depths, long[] bytes) Probe()
+    {
+        var depths = new int[_plan.Segments.Length + 1];
+        var bytes = new long[_plan.Segments.Length + 1];
+        for (int i = 0; i < _plan.Segments.Length; i++)
+        {
+            depths[i] = _channels[i].Count;
+            bytes[i] = _run.Budget.InFlightFor(i + 1);
+        }
+        return (depths, bytes);
+    }
+
+    // Budget tiers: 0 is the source, segment s allocates as tier s + 1.
+    private static int Tier(int segment) => segment + 1;
+
+    private async Task SourceAsync(ISource<TIn> source, CancellationToken ct)
+    {
+        MemoryBudget.Enter(_run.Budget, 0);
+        var output = _channels[0];
+        try
+        {
+            var context = new SourceContext<TIn>(_plan.InputCodec ?? RowCodec<TIn>.Default, _run.SourceRowFailed);
+            await using var reader = source.Open(context);
+            var buffer = new TIn[_capacity];
+            long sequence = 0;
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                int want = MorselRows();
+                int n = await reader.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
+                if (n == 0) break;
+                var m = _pools[0].Rent();
+                _plan.Loader.Load(buffer.AsSpan(0, n), m);
+                m.Count = n;
+                m.Sequence = sequence++;
+                Interlocked.Add(ref _run.Metrics.RowsReadValue, n);
+                await output.WriteAsync(m, ct).ConfigureAwait(false);
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<TIn>()) Array.Clear(buffer, 0, n);
+            }
+        }
+        finally
+        {
+            output.ProducerDone();
+        }
+    }
+
+    // Heavy rows travel in small morsels: aim at MorselBytes of payload per morsel.
+    private int MorselRows()
+    {
+        long rows = _run.Metrics.RowsRead;
+        long bytes = _run.Budget.TotalAcquired;
+        if (rows < 64 || bytes == 0) return rows == 0 ? Math.Min(_capacity, 64) : _capacity;
+        double perRow = (double)bytes / rows;
+        long target = Math.Min(_options.MorselBytes, _run.Budget.Limit / (4L * (_options.Workers + 2)));
+        return (int)Math.Clamp(target / perRow, 1, _capacity);
+    }
+
+    private async Task SinkAsync(ISinkWriter<TOut> writer, CancellationToken ct)
+    {
+        var input = _channels[^1];
+        var buffer = new TOut[_capacity];
+        while (await input.ReadAsync(ct).ConfigureAwait(false) is { } m)
+        {
+            int n = m.Count;
+            _plan.Unloader.Unload(m, buffer.AsSpan(0, n));
+            m.Release();
+            await writer.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            Interlocked.Add(ref _run.Metrics.RowsWrittenValue, n);
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<TOut>()) Array.Clear(buffer, 0, n);
+        }
+    }
+
+    private IEnumerable<Task> StartSegment(int s, CancellationToken ct)
+    {
+        var segment = _plan.Segments[s];
+        var first = _plan.Stages[segment.Stages[0]];
+        switch (segment)
+        {
+            case CpuSegment cpu:
+                for (int w = 0; w < _options.Workers; w++)
+                {
+                    _channels[s + 1].AddProducer();
+                    int worker = w;
+                    yield return Task.Factory.StartNew(() => CpuWorker(cpu, s, worker, ct), CancellationToken.None,
+                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                }
+                break;
+            case BatchSegment batch:
+                int workers = first.Device == Device.Gpu ? 1 : _options.Workers;
+                var formed = MorselChannel.Create(false, Math.Max(2, workers * 2), 1);
+                for (int w = 0; w < workers; w++) _channels[s + 1].AddProducer();
+                yield return Task.Run(() => BatchFeeder(batch, s, formed, ct), CancellationToken.None);
+                for (int w = 0; w < workers; w++)
+                {
+                    int worker = w;
+                    yield return Task.Factory.StartNew(() => BatchWorker(batch, s, worker, formed, ct), CancellationToken.None,
+                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                }
+                break;
+            default:
+                // AsyncSegment<TValue>: dispatch to a generic method through the segment's own virtual.
+                _channels[s + 1].AddProducer();
+                yield return Task.Run(() => AsyncRunner.Run(segment, this, s, ct), CancellationToken.None);
+                break;
+        }
+    }
+
+    private SegmentWorker NewWorker(Segment segment, int s, int worker, CancellationToken ct)
+    {
+        var device = _plan.Stages[segment.Stages[0]].Device;
+        var context = new PipelineContext(_options, device, worker, _run.Budget, ct);
+        var resources = segment.CreateResources(context);
+        return new SegmentWorker(_run, segment.Stages, resources, context);
+    }
+
+    private static async ValueTask DisposeResources(SegmentWorker w)
+    {
+        switch (w.Resources)
+        {
+            case IAsyncDisposable a: await a.DisposeAsync().ConfigureAwait(false); break;
+            case IDisposable d: d.Dispose(); break;
+        }
+    }
+
+    private void CpuWorker(CpuSegment segment, int s, int worker, CancellationToken ct)
+    {
+        MemoryBudget.Enter(_run.Budget, Tier(s));
+        var input = _channels[s];
+        var output = _channels[s + 1];
+        SegmentWorker? w = null;
+        MorselWriter? writer = null;
+        try
+        {
+            w = NewWorker(segment, s, worker, ct);
+            writer = new MorselWriter(_pools[s + 1], m => output.Write(m, ct));
+            long morsels = 0;
+            while (input.Read(ct) is { } m)
+            {
+                ct.ThrowIfCancellationRequested();
+                w.ResetCounters();
+                writer.Begin(m.Sequence);
+                long t0 = Stopwatch.GetTimestamp();
+                if ((morsels++ & 15) == 0) segment.Run<Profiling.On>(m, writer, w);
+                else segment.Run<Profiling.Off>(m, writer, w);
+                long busy = Stopwatch.GetTimestamp() - t0;
+                writer.End();
+                Account(segment, w, m.Count, busy);
+                m.Release();
+            }
+        }
+        finally
+        {
+            writer?.Current.Release();
+            if (w is not null) DisposeResources(w).AsTask().GetAwaiter().GetResult();
+            output.ProducerDone();
+        }
+    }
+
+    // Rows in/out per fused stage are derived: only filters and explodes report counts, failures report drops.
+    private void Account(Segment segment, SegmentWorker w, long rows, long busyTicks)
+    {
+        var stages = segment.Stages;
+        long profiled = 0;
+        for (int p = 0; p < stages.Length; p++) profiled += w.StageTicks[p];
+        for (int p = 0; p < stages.Length; p++)
+        {
+            var m = _run.Stages[stages[p]];
+            Interlocked.Add(ref m.RowsInValue, rows);
+            var kind = _plan.Stages[stages[p]].Kind;
+            rows = kind is StageKind.Filter or StageKind.Explode ? w.RowsOut[p] : rows - w.Dropped[p];
+            Interlocked.Add(ref m.RowsOutValue, rows);
+            // Busy time of fused stages: the segment's exact time, split by the sampled per-stage shares.
+            long share = profiled == 0 ? busyTicks / stages.Length : (long)(busyTicks * ((double)w.StageTicks[p] / profiled));
+            Interlocked.Add(ref m.BusyTicksValue, share);
+        }
+    }
+
+    private async Task BatchFeeder(BatchSegment segment, int s, MorselChannel formed, CancellationToken ct)
+    {
+        var input = _channels[s];
+        int size = Math.Max(1, _plan.Stages[segment.Stages[0]].BatchSize);
+        var pool = _pools[s];
+        Morsel? batch = null;
+        long sequence = 0;
+        try
+        {
+            while (true)
+            {
+                var next = input.ReadAsync(ct);
+                if (!next.IsCompleted && batch is { Count: > 0 })
+                {
+                    // Nothing queued: run the partial batch if no rows come within the flush delay.
+                    var waiting = next.AsTask();
+                    if (await Task.WhenAny(waiting, Task.Delay(_options.BatchFlushDelay, ct)).ConfigureAwait(false) != waiting)
+                    {
+                        await Send(batch).ConfigureAwait(false);
+                        batch = null;
+                    }
+                    next = new ValueTask<Morsel?>(waiting);
+                }
+                var m = await next.ConfigureAwait(false);
+                if (m is null) break;
+                for (int i = 0; i < m.Count; i++)
+                {
+                    batch ??= pool.Rent();
+                    segment.Gather(m, i, batch, batch.Count++);
+                    if (batch.Count == size)
+                    {
+                        await Send(batch).ConfigureAwait(false);
+                        batch = null;
+                    }
+                }
+                m.Release();
+            }
+            if (batch is { Count: > 0 }) await Send(batch).ConfigureAwait(false);
+            else batch?.Release();
+        }
+        finally
+        {
+            formed.ProducerDone();
+        }
+
+        ValueTask Send(Morsel b)
+        {
+            b.Sequence = sequence++;
+            b.Part = 0;
+            b.LastPart = true;
+            return formed.WriteAsync(b, ct);
+        }
+    }
+
+    private void BatchWorker(BatchSegment segment, int s, int worker, MorselChannel formed, CancellationToken ct)
+    {
+        MemoryBudget.Enter(_run.Budget, Tier(s));
+        var output = _channels[s + 1];
+        var stats = _run.Stages[segment.Stages[0]];
+        var policy = _plan.Stages[segment.Stages[0]].OnError;
+        SegmentWorker? w = null;
+        try
+        {
+            w = NewWorker(segment, s, worker, ct);
+            while (formed.Read(ct) is { } batch)
+            {
+                var o = _pools[s + 1].Rent();
+                long t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    segment.Invoke(batch, o, w);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The whole batch failed: every row of it follows the stage's policy.
+                    for (int i = 0; i < batch.Count; i++) w.RowFailed(0, e, batch, i);
+                    o.Count = 0;
+                    if (policy == OnError.Null) segment.EmitDefaults(batch, o);
+                    else for (int i = 0; i < batch.Count; i++) batch.DisposeRow(i);
+                }
+                Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
+                Interlocked.Add(ref stats.RowsInValue, batch.Count);
+                Interlocked.Add(ref stats.RowsOutValue, o.Count);
+                o.Sequence = batch.Sequence;
+                o.Part = 0;
+                o.LastPart = true;
+                batch.Release();
+                output.Write(o, ct);
+            }
+        }
+        finally
+        {
+            if (w is not null) DisposeResources(w).AsTask().GetAwaiter().GetResult();
+            output.ProducerDone();
+        }
+    }
+
+    /// <summary>Runs an async segment: up to MaxConcurrency calls in flight, several morsels at once.</summary>
+    private static class AsyncRunner
+    {
+        public static Task Run(Segment segment, Executor<TIn, TOut> ex, int s, CancellationToken ct) =>
+            segment is IAsyncSegmentRunner runner
+                ? runner.RunWith(new Runner(ex, s), ct)
+                : throw new InvalidOperationException($"Unknown segment type {segment.GetType().Name}.");
+    }
+
+    private sealed class Runner(Executor<TIn, TOut> ex, int s) : IAsyncRunner
+    {
+        public async Task RunAsync<TValue>(AsyncSegment<TValue> segment, CancellationToken ct)
+        {
+            MemoryBudget.Enter(ex._run.Budget, Tier(s));
+            var input = ex._channels[s];
+            var output = ex._channels[s + 1];
+            var info = ex._plan.Stages[segment.Stages[0]];
+            var stats = ex._run.Stages[segment.Stages[0]];
+            int concurrency = Math.Max(1, info.MaxConcurrency);
+            var slots = new SemaphoreSlim(concurrency);
+            var morselSlots = new SemaphoreSlim(Math.Max(2, ex._options.EffectiveChannelCapacity));
+            var running = new List<Task>();
+            SegmentWorker? w = null;
+            try
+            {
+                w = ex.NewWorker(segment, s, 0, ct);
+                while (await input.ReadAsync(ct).ConfigureAwait(false) is { } m)
+                {
+                    await morselSlots.WaitAsync(ct).ConfigureAwait(false);
+                    running.Add(ProcessAsync(m));
+                    running.RemoveAll(t => t.IsCompletedSuccessfully);
+                    foreach (var t in running) if (t.IsFaulted || t.IsCanceled) await t.ConfigureAwait(false);
+                }
+                await Task.WhenAll(running).ConfigureAwait(false);
+            }
+            finally
+            {
+                try { await Task.WhenAll(running).ConfigureAwait(false); } catch { /* reported by the first await */ }
+                if (w is not null) await DisposeResources(w).ConfigureAwait(false);
+                output.ProducerDone();
+            }
+
+            async Task ProcessAsync(Morsel m)
+            {
+                int n = m.Count;
+                var values = ArrayPool<TValue>.Shared.Rent(n);
+                var errors = ArrayPool<Exception?>.Shared.Rent(n);
+                try
+                {
+                    var pending = new List<Task>();
+                    for (int i = 0; i < n; i++)
+                    {
+                        await slots.WaitAsync(ct).ConfigureAwait(false);
+                        errors[i] = null;
+                        long t0 = Stopwatch.GetTimestamp();
+                        ValueTask<TValue> call;
+                        try { call = segment.InvokeAsync(m, i, w!, ct); }
+                        catch (Exception e) { errors[i] = e; slots.Release(); continue; }
+                        if (call.IsCompleted)
+                        {
+                            try { values[i] = call.Result; } catch (Exception e) { errors[i] = e; }
+                            slots.Release();
+                            Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
+                        }
+                        else pending.Add(Complete(call, i, t0));
+                    }
+                    await Task.WhenAll(pending).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+
+                    var o = ex._pools[s + 1].Rent();
+                    int j = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (errors[i] is { } e)
+                        {
+                            w!.RowFailed(0, e, m, i);
+                            if (info.OnError == OnError.Null) segment.Emit(m, i, default!, o, j++);
+                            else m.DisposeRow(i);
+                        }
+                        else segment.Emit(m, i, values[i], o, j++);
+                    }
+                    o.Count = j;
+                    o.Sequence = m.Sequence;
+                    o.Part = 0;
+                    o.LastPart = true;
+                    Interlocked.Add(ref stats.RowsInValue, n);
+                    Interlocked.Add(ref stats.RowsOutValue, j);
+                    m.Release();
+                    await output.WriteAsync(o, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<TValue>.Shared.Return(values, RuntimeHelpers.IsReferenceOrContainsReferences<TValue>());
+                    ArrayPool<Exception?>.Shared.Return(errors, true);
+                    morselSlots.Release();
+                }
+
+                async Task Complete(ValueTask<TValue> call, int i, long t0)
+                {
+                    try { values[i] = await call.ConfigureAwait(false); }
+                    catch (Exception e) { errors[i] = e; }
+                    finally
+                    {
+                        slots.Release();
+                        Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void WriteOrigin(RowCodec<TIn>? codec, Utf8JsonWriter w, object? origin)
+    {
+        if (origin is TIn row && codec is not null) codec.WriteJson(w, row);
+        else if (origin is null) w.WriteNullValue();
+        else w.WriteStringValue(origin.ToString());
+    }
+}
+
+/// <summary>Lets the executor call a generic method with an async segment's value type without reflection.</summary>
+internal interface IAsyncRunner
+{
+    Task RunAsync<TValue>(AsyncSegment<TValue> segment, CancellationToken cancellationToken);
+}
+
+internal interface IAsyncSegmentRunner
+{
+    Task RunWith(IAsyncRunner runner, CancellationToken cancellationToken);
+}

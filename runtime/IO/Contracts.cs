@@ -1,0 +1,126 @@
+using System.Text.Json;
+
+namespace Sluice;
+
+/// <summary>Where a pipeline's input rows come from.</summary>
+public interface ISource<T>
+{
+    /// <summary>A short description for progress and errors (a path, a glob, "memory").</summary>
+    string Description { get; }
+
+    /// <summary>Opens a reader for one run.</summary>
+    ISourceReader<T> Open(SourceContext<T> context);
+}
+
+/// <summary>Reads rows in chunks.</summary>
+public interface ISourceReader<T> : IAsyncDisposable
+{
+    /// <summary>Fills up to <c>buffer.Length</c> rows; returns how many (0 at the end).</summary>
+    ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken);
+}
+
+/// <summary>What a source reader gets from the run: the row codec and a place for bad rows.</summary>
+public sealed class SourceContext<T>
+{
+    private readonly Action<string, string, string?>? _badRow;
+
+    /// <summary>Creates a context (the runtime does this; tests may too).</summary>
+    public SourceContext(RowCodec<T>? codec, Action<string, string, string?>? badRow = null)
+    {
+        Codec = codec;
+        _badRow = badRow;
+    }
+
+    /// <summary>The codec for <typeparamref name="T"/> (from the pipeline, else <see cref="RowCodec{T}.Default"/>).</summary>
+    public RowCodec<T>? Codec { get; }
+
+    /// <summary>The codec, or a clear error when <typeparamref name="T"/> has none.</summary>
+    public RowCodec<T> RequireCodec() => Codec ?? RowCodec<T>.Default ?? throw new InvalidOperationException(
+        $"No row codec for {typeof(T).Name}: file sources and sinks need a type that is the input or output of a [Pipeline].");
+
+    /// <summary>
+    /// Reports a row that cannot be read (<paramref name="location"/> like "in.jsonl:12", the problem,
+    /// and the raw text). It counts as a failed row and is dead-lettered; reading goes on.
+    /// Without a run attached it throws.
+    /// </summary>
+    public void BadRow(string location, string message, string? raw)
+    {
+        if (_badRow is null) throw new InvalidDataException($"{location}: {message}");
+        _badRow(location, message, raw);
+    }
+}
+
+/// <summary>Where a pipeline's output rows go.</summary>
+public interface ISink<T>
+{
+    /// <summary>A short description for progress and the summary (a path, "memory").</summary>
+    string Description { get; }
+
+    /// <summary>Opens a writer for one run.</summary>
+    ISinkWriter<T> Open(SinkContext<T> context);
+}
+
+/// <summary>Writes rows. Disposing without <see cref="CompleteAsync"/> (failure, cancellation) keeps what was fully written valid.</summary>
+public interface ISinkWriter<T> : IAsyncDisposable
+{
+    /// <summary>Writes rows (the memory is reused after the call returns).</summary>
+    ValueTask WriteAsync(ReadOnlyMemory<T> rows, CancellationToken cancellationToken);
+
+    /// <summary>Flushes and commits after the last row.</summary>
+    ValueTask CompleteAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What a sink writer gets from the run.</summary>
+public sealed class SinkContext<T>
+{
+    /// <summary>Creates a context.</summary>
+    public SinkContext(RowCodec<T>? codec) => Codec = codec;
+
+    /// <summary>The codec for <typeparamref name="T"/>.</summary>
+    public RowCodec<T>? Codec { get; }
+
+    /// <summary>The codec, or a clear error when <typeparamref name="T"/> has none.</summary>
+    public RowCodec<T> RequireCodec() => Codec ?? RowCodec<T>.Default ?? throw new InvalidOperationException(
+        $"No row codec for {typeof(T).Name}: file sources and sinks need a type that is the input or output of a [Pipeline].");
+}
+
+/// <summary>A column of a record type: its name (the property's) and CLR type.</summary>
+/// <param name="Name">The property name.</param>
+/// <param name="Type">The property type.</param>
+/// <param name="Required">Whether a row without it is an error (non-nullable).</param>
+public sealed record ColumnInfo(string Name, Type Type, bool Required);
+
+/// <summary>
+/// Reads and writes one record type as JSON objects and CSV rows without reflection. The generator
+/// emits one for each pipeline's input and output type and registers it in <see cref="Default"/>.
+/// </summary>
+public abstract class RowCodec<T>
+{
+    /// <summary>The codec registered for <typeparamref name="T"/> (set by generated module initializers).</summary>
+    public static RowCodec<T>? Default { get; set; }
+
+    /// <summary>The record's columns in declaration order.</summary>
+    public abstract IReadOnlyList<ColumnInfo> Columns { get; }
+
+    /// <summary>Writes <paramref name="row"/> as one JSON object.</summary>
+    public abstract void WriteJson(Utf8JsonWriter writer, in T row);
+
+    /// <summary>Reads one JSON object (the reader is on its StartObject). Throws <see cref="RowFormatException"/> naming the column on a missing or mistyped column.</summary>
+    public abstract T ReadJson(ref Utf8JsonReader reader);
+
+    /// <summary>Writes <paramref name="row"/>'s fields in <see cref="Columns"/> order.</summary>
+    public abstract void WriteCsv(CsvRowWriter writer, in T row);
+
+    /// <summary>Reads one CSV row whose fields are mapped to <see cref="Columns"/> order. Throws <see cref="RowFormatException"/> naming the column.</summary>
+    public abstract T ReadCsv(CsvRow row);
+}
+
+/// <summary>A row that cannot be read: names the column and the problem. Sources add the file and line.</summary>
+public sealed class RowFormatException(string column, string message) : FormatException($"column '{column}': {message}")
+{
+    /// <summary>The column at fault.</summary>
+    public string Column { get; } = column;
+
+    /// <summary>A missing required column.</summary>
+    public static RowFormatException Missing(string column) => new(column, "is missing");
+}

@@ -1,0 +1,148 @@
+namespace Sluice;
+
+/// <summary>
+/// A hard budget in bytes for payload buffers. <see cref="Acquire"/> waits while the budget is spent,
+/// so upstream stages slow down instead of the process growing.
+/// </summary>
+/// <remarks>
+/// Deadlock avoidance: a stage that turns one payload into another (download, then decode) needs new
+/// bytes while the rows queued in front of it hold the old ones. So the budget is tiered by segment:
+/// among the segments that have allocated, the k-th of n (in pipeline order) may fill the budget only
+/// up to k/n of the limit; the most downstream allocator may use all of it. Every grant still keeps
+/// bytes in flight at or under the limit.
+/// </remarks>
+public sealed class MemoryBudget
+{
+    private static readonly AsyncLocal<Ambient> s_ambient = new();
+    private readonly object _lock = new();
+    private readonly List<Waiter> _waiters = new();
+    private readonly long[] _bySegment = new long[64];
+    private long _inFlight;
+    private long _peak;
+    private long _acquired;
+    private ulong _allocators;
+
+    /// <summary>A budget of <paramref name="limit"/> bytes; null means unbounded (still measured).</summary>
+    public MemoryBudget(long? limit)
+    {
+        if (limit is <= 0) throw new ArgumentOutOfRangeException(nameof(limit), "The memory limit must be positive.");
+        Limit = limit ?? long.MaxValue;
+    }
+
+    /// <summary>The limit in bytes (<see cref="long.MaxValue"/> when unbounded).</summary>
+    public long Limit { get; }
+
+    /// <summary>Payload bytes held right now.</summary>
+    public long InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most payload bytes ever held at once.</summary>
+    public long Peak => Volatile.Read(ref _peak);
+
+    /// <summary>All bytes ever granted (for bytes-per-row estimates).</summary>
+    public long TotalAcquired => Volatile.Read(ref _acquired);
+
+    /// <summary>Payload bytes held that were allocated by segment <paramref name="segment"/>.</summary>
+    public long InFlightFor(int segment) => (uint)segment < 64 ? Volatile.Read(ref _bySegment[segment]) : 0;
+
+    /// <summary>The budget of the stage running on this thread or async flow (an unbounded one outside a run).</summary>
+    public static MemoryBudget Current => s_ambient.Value?.Budget ?? Unbounded;
+
+    internal static int CurrentSegment => s_ambient.Value?.Segment ?? 63;
+
+    /// <summary>A shared unbounded budget for payloads made outside a run.</summary>
+    public static MemoryBudget Unbounded { get; } = new(null);
+
+    internal static void Enter(MemoryBudget budget, int segment) => s_ambient.Value = new Ambient(budget, Math.Min(segment, 63));
+
+    /// <summary>Takes <paramref name="bytes"/> from the budget, blocking while it is spent.</summary>
+    public void Acquire(long bytes, CancellationToken cancellationToken = default)
+    {
+        var wait = TryAcquireOrQueue(bytes, CurrentSegment, cancellationToken);
+        wait?.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Takes <paramref name="bytes"/> from the budget, waiting asynchronously while it is spent.</summary>
+    public ValueTask AcquireAsync(long bytes, CancellationToken cancellationToken = default)
+    {
+        var wait = TryAcquireOrQueue(bytes, CurrentSegment, cancellationToken);
+        return wait is null ? ValueTask.CompletedTask : new ValueTask(wait);
+    }
+
+    /// <summary>Gives back bytes taken by <see cref="Acquire"/> from segment <paramref name="segment"/>.</summary>
+    public void Release(long bytes, int segment)
+    {
+        lock (_lock)
+        {
+            _inFlight -= bytes;
+            _bySegment[Math.Min(segment, 63)] -= bytes;
+            for (int i = 0; i < _waiters.Count; i++)
+            {
+                var w = _waiters[i];
+                if (w.Completion.Task.IsCompleted) { _waiters.RemoveAt(i--); continue; }
+                if (!Fits(w.Bytes, w.Segment)) continue;
+                Grant(w.Bytes, w.Segment);
+                _waiters.RemoveAt(i--);
+                w.Registration.Dispose();
+                w.Completion.TrySetResult();
+            }
+        }
+    }
+
+    private Task? TryAcquireOrQueue(long bytes, int segment, CancellationToken cancellationToken)
+    {
+        if (bytes < 0) throw new ArgumentOutOfRangeException(nameof(bytes));
+        if (bytes > Limit)
+            throw new MemoryBudgetExceededException(bytes, Limit);
+        lock (_lock)
+        {
+            _allocators |= 1UL << segment;
+            if (_waiters.Count == 0 && Fits(bytes, segment))
+            {
+                Grant(bytes, segment);
+                return null;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var w = new Waiter(bytes, segment);
+            if (cancellationToken.CanBeCanceled)
+                w.Registration = cancellationToken.Register(static s => ((Waiter)s!).Completion.TrySetCanceled(), w);
+            _waiters.Add(w);
+            return w.Completion.Task;
+        }
+    }
+
+    private bool Fits(long bytes, int segment)
+    {
+        if (_inFlight == 0) return true;
+        if (Limit == long.MaxValue) return true;
+        int n = System.Numerics.BitOperations.PopCount(_allocators);
+        int k = System.Numerics.BitOperations.PopCount(_allocators & ((1UL << segment) - 1)) + 1;
+        long tierLimit = n <= 1 ? Limit : (long)(Limit * (double)k / n);
+        return _inFlight + bytes <= tierLimit;
+    }
+
+    private void Grant(long bytes, int segment)
+    {
+        _inFlight += bytes;
+        _acquired += bytes;
+        _bySegment[segment] += bytes;
+        if (_inFlight > _peak) _peak = _inFlight;
+    }
+
+    private sealed record Ambient(MemoryBudget Budget, int Segment);
+
+    private sealed class Waiter(long bytes, int segment)
+    {
+        public long Bytes { get; } = bytes;
+        public int Segment { get; } = segment;
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public CancellationTokenRegistration Registration;
+    }
+}
+
+/// <summary>Thrown when one payload alone is larger than the whole memory budget.</summary>
+public sealed class MemoryBudgetExceededException(long requested, long limit)
+    : Exception($"A payload of {requested:N0} bytes is larger than the whole memory limit ({limit:N0} bytes); raise --memory-limit.")
+{
+    /// <summary>The bytes asked for.</summary>
+    public long Requested { get; } = requested;
+}

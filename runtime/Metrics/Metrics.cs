@@ -1,0 +1,132 @@
+using System.Diagnostics;
+
+namespace Sluice;
+
+/// <summary>Live counters of one stage (updated once per morsel, read by progress displays).</summary>
+public sealed class StageMetrics
+{
+    internal long RowsInValue, RowsOutValue, FailedValue, BusyTicksValue, ProfiledTicksValue;
+
+    internal StageMetrics(StageInfo stage, int segment)
+    {
+        Stage = stage;
+        Segment = segment;
+    }
+
+    /// <summary>The stage.</summary>
+    public StageInfo Stage { get; }
+    /// <summary>The stage's name.</summary>
+    public string Name => Stage.Name;
+    /// <summary>The segment the stage runs in.</summary>
+    public int Segment { get; }
+    /// <summary>Rows that reached the stage.</summary>
+    public long RowsIn => Volatile.Read(ref RowsInValue);
+    /// <summary>Rows the stage let through (filters drop, explodes multiply, failures drop).</summary>
+    public long RowsOut => Volatile.Read(ref RowsOutValue);
+    /// <summary>Rows whose call threw.</summary>
+    public long Failed => Volatile.Read(ref FailedValue);
+    /// <summary>Time spent in the stage's calls, summed over workers (fused stages share their segment's time by sampled proportions).</summary>
+    public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Volatile.Read(ref BusyTicksValue));
+    /// <summary>Morsels waiting in front of the stage's segment.</summary>
+    public int QueueDepth { get; internal set; }
+    /// <summary>Payload bytes held that the stage's segment allocated.</summary>
+    public long BytesInFlight { get; internal set; }
+}
+
+/// <summary>Live counters of a whole run.</summary>
+public sealed class RunMetrics
+{
+    internal long RowsReadValue, RowsWrittenValue, RowsFailedValue;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Func<(int[] depths, long[] bytes)> _probe;
+    private readonly MemoryBudget _budget;
+
+    internal RunMetrics(StageMetrics[] stages, MemoryBudget budget, Func<(int[] depths, long[] bytes)> probe)
+    {
+        Stages = stages;
+        _budget = budget;
+        _probe = probe;
+    }
+
+    /// <summary>Per-stage counters in pipeline order.</summary>
+    public IReadOnlyList<StageMetrics> Stages { get; }
+    /// <summary>Rows read from the source.</summary>
+    public long RowsRead => Volatile.Read(ref RowsReadValue);
+    /// <summary>Rows written to the sink.</summary>
+    public long RowsWritten => Volatile.Read(ref RowsWrittenValue);
+    /// <summary>Rows that failed (any stage, or unreadable).</summary>
+    public long RowsFailed => Volatile.Read(ref RowsFailedValue);
+    /// <summary>Time since the run started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+    /// <summary>Payload bytes held now.</summary>
+    public long BytesInFlight => _budget.InFlight;
+    /// <summary>The most payload bytes held at once.</summary>
+    public long PeakBytesInFlight => _budget.Peak;
+    /// <summary>The memory limit (null: unbounded).</summary>
+    public long? MemoryLimit => _budget.Limit == long.MaxValue ? null : _budget.Limit;
+
+    /// <summary>Refreshes queue depths and bytes in flight per stage.</summary>
+    public void Refresh()
+    {
+        var (depths, bytes) = _probe();
+        foreach (var s in Stages)
+        {
+            s.QueueDepth = depths[s.Segment];
+            s.BytesInFlight = bytes[s.Segment];
+        }
+    }
+
+    internal void Stop() => _clock.Stop();
+}
+
+/// <summary>How a run ended.</summary>
+public enum RunStatus
+{
+    /// <summary>Every row was read and handled.</summary>
+    Completed,
+    /// <summary>The run stopped on an error.</summary>
+    Failed,
+    /// <summary>The run was cancelled.</summary>
+    Cancelled,
+}
+
+/// <summary>The outcome of a run: status, counters, failure samples and the error that stopped it.</summary>
+public sealed class RunResult
+{
+    internal RunResult(RunStatus status, RunMetrics metrics, Exception? error, IReadOnlyList<RowFailure> failures, string? deadLetterPath, long deadLettered)
+    {
+        Status = status;
+        Metrics = metrics;
+        Error = error;
+        FailureSamples = failures;
+        DeadLetterPath = deadLetterPath;
+        DeadLettered = deadLettered;
+    }
+
+    /// <summary>How the run ended.</summary>
+    public RunStatus Status { get; }
+    /// <summary>Final counters.</summary>
+    public RunMetrics Metrics { get; }
+    /// <summary>The error that stopped the run (Failed), else null.</summary>
+    public Exception? Error { get; }
+    /// <summary>The first failed rows (at most 20).</summary>
+    public IReadOnlyList<RowFailure> FailureSamples { get; }
+    /// <summary>The dead-letter file, when one was written.</summary>
+    public string? DeadLetterPath { get; }
+    /// <summary>Rows written to the dead-letter file.</summary>
+    public long DeadLettered { get; }
+    /// <summary>Rows read.</summary>
+    public long RowsRead => Metrics.RowsRead;
+    /// <summary>Rows written.</summary>
+    public long RowsWritten => Metrics.RowsWritten;
+    /// <summary>Rows failed.</summary>
+    public long RowsFailed => Metrics.RowsFailed;
+}
+
+/// <summary>Thrown by <c>Pipeline.RunAsync</c> when a run fails; carries the result.</summary>
+public sealed class PipelineFailedException(RunResult result)
+    : Exception(result.Error?.Message ?? "The pipeline failed.", result.Error)
+{
+    /// <summary>The failed run's result.</summary>
+    public RunResult Result { get; } = result;
+}
