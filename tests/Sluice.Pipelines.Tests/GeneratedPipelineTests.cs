@@ -1,0 +1,52 @@
+using Sluice;
+using Xunit;
+
+namespace Sluice.Pipelines.Tests;
+
+public class GeneratedPipelineTests
+{
+    private static List<Doc> Docs(int n) => Enumerable.Range(0, n)
+        .Select(i => new Doc(i % 10 == 0 ? "   " : $" Alpha beta{i % 7} G ", i)).ToList();
+
+    private static IEnumerable<WordRow> Expected(IEnumerable<Doc> docs) =>
+        from d in docs
+        let clean = d.Text.Trim().ToLowerInvariant()
+        where clean.Length > 0
+        from w in clean.Split(' ')
+        where w != "boom"
+        select new WordRow(d.Id, w, w.Length, w.Length * 10L, w.Length * 2);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_generated_pipeline_with_every_stage_kind_gives_the_same_rows_as_LINQ(bool ordered)
+    {
+        var docs = Docs(3_000);
+        var rows = await WordPipeline.Create(new PipelineOptions { Ordered = ordered, MorselSize = 64 }).RunAsync(docs);
+        var expected = Expected(docs).ToList();
+        if (ordered) Assert.Equal(expected, rows);
+        else Assert.Equal(expected.OrderBy(r => r.Id).ThenBy(r => r.Word), rows.OrderBy(r => r.Id).ThenBy(r => r.Word));
+    }
+
+    [Fact]
+    public async Task The_generated_plan_fuses_synchronous_stages_and_splits_at_async_and_batch()
+    {
+        var plan = WordPipeline.Create().Plan;
+        Assert.Equal(3, plan.Segments.Length);
+        Assert.IsAssignableFrom<CpuSegment>(plan.Segments[0]);
+        Assert.Equal(4, plan.Segments[0].Stages.Length);
+        Assert.IsAssignableFrom<AsyncSegment<long>>(plan.Segments[1]);
+        Assert.IsAssignableFrom<BatchSegment>(plan.Segments[2]);
+        var rows = await WordPipeline.Create().RunAsync(new[] { new Doc("a boom", 1) });
+        Assert.Single(rows);
+    }
+
+    [Fact]
+    public async Task A_stage_nobody_reads_is_not_run()
+    {
+        var pipeline = Arithmetic.Create();
+        Assert.DoesNotContain(pipeline.Plan.Stages, s => s.Name == "Unused");
+        var rows = await pipeline.RunAsync(new[] { new Numbers(1, 3), new Numbers(2, 3) });
+        Assert.Equal(new Sum(1, 4, 2.0), Assert.Single(rows));
+    }
+}
