@@ -446,7 +446,9 @@ internal sealed class Emitter
         _w.Line($"var __res = (__Resources{s})__w.Resources!;");
         _w.Line("var __ct = __w.Context.CancellationToken;");
         _w.Line("int __n = __b.Count;");
-        string OutSpan(int c) => _p.LastReader[c] == Plan.Unread ? $"__res.S_{_m.Columns[c].Name}.AsSpan(0, __n)" : $"__o.{Field(c)}.AsSpan(0, __n)";
+        string OutSpan(int c) => _p.LastReader[c] == Plan.Unread
+            ? $"new global::System.Span<{ColType(c)}>(__res.S_{_m.Columns[c].Name}, 0, __n)"
+            : $"new global::System.Span<{ColType(c)}>(__o.{Field(c)}, 0, __n)";
         string args = string.Join(", ", st.Parameters.Select(p => p.Kind switch
         {
             ParamKind.Column => $"new global::System.ReadOnlySpan<{ColType(p.Index)}>(__b.{Field(p.Index)}, 0, __n)",

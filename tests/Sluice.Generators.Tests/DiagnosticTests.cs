@@ -1,0 +1,128 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Sluice.Generators.Tests;
+
+/// <summary>Each diagnostic fires on a failing example and not on the fixed one (the same pairs as docs/diagnostics.md).</summary>
+public class DiagnosticTests
+{
+    private const string Records = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using System.Collections.Generic;
+        using Sluice;
+        public sealed record In(string Url, int Size);
+        public sealed record Out(string Url, int Length);
+        """;
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        { "SLU0001",
+          "[Pipeline(typeof(In), typeof(Out))] public static class P { [Stage] static int Length(string url) => url.Length; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0002",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string link) => link.Length; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0003",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(int url) => url; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0004",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Len(string url) => url.Length; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0005",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static int Size(int length) => length; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url, int size) => url.Length + size; }" },
+        { "SLU0006",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static void Length(string url) { } }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0007",
+          "public sealed class Http { } [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url, Http http) => url.Length; }",
+          "public sealed class Http { } [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Resource] static Http Client(PipelineContext ctx) => new(); [Stage] static int Length(string url, Http http) => url.Length; }" },
+        { "SLU0008",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length<T>(string url) => url.Length; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0009",
+          "public sealed record Out2(string Url, string Length); [Pipeline(typeof(In), typeof(Out2))] public static partial class P { [Stage] static int Length(string url) => url.Length; }",
+          "public sealed record Out2(string Url, string Length); [Pipeline(typeof(In), typeof(Out2))] public static partial class P { [Stage] static string Length(string url) => url.Length.ToString(); }" },
+        { "SLU0010",
+          "public sealed class Http { } [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Resource] static Http Client(int retries) => new(); [Stage] static int Length(string url) => url.Length; }",
+          "public sealed class Http { } [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Resource] static Http Client(PipelineContext ctx) => new(); [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0011",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage(BatchSize = 10)] static int Length(string url) => url.Length; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0012",
+          "public sealed class Payload : IDisposable { public void Dispose() { } } public sealed record Out3(string Part, int Length); [Pipeline(typeof(In), typeof(Out3))] public static partial class P { [Stage] static Payload Bytes(string url) => new(); [Explode] static void Part(string url, RowEmitter<string> emit) => emit.Emit(url); [Stage] static int Length(Payload bytes, string part) => part.Length; }",
+          "public sealed class Payload : IDisposable { public void Dispose() { } } public sealed record Out3(string Part, int Length); [Pipeline(typeof(In), typeof(Out3))] public static partial class P { [Stage] static Payload Bytes(string url) => new(); [Stage] static int Size2(Payload bytes) => 1; [Explode] static void Part(string url, RowEmitter<string> emit) => emit.Emit(url); [Stage] static int Length(int size2, string part) => part.Length + size2; }" },
+        { "SLU0013",
+          "public sealed class Out4 { public string Url { get; } public int Length { get; } public Out4(string link) { Url = link; } } [Pipeline(typeof(In), typeof(Out4))] public static partial class P { [Stage] static int Length(string url) => url.Length; }",
+          "public sealed class Out4 { public string Url { get; } public int Length { get; } public Out4(string url, int length) { Url = url; Length = length; } } [Pipeline(typeof(In), typeof(Out4))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU0014",
+          "public sealed class Http { } [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Resource] static Http A() => new(); [Resource] static Http B() => new(); [Stage] static int Length(string url, Http http) => url.Length; }",
+          "public sealed class Http { } [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Resource] static Http A() => new(); [Stage] static int Length(string url, Http http) => url.Length; }" },
+        { "SLU1001",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static int Twice(int size) => size * 2; }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU1002",
+          "public sealed record Out5(string Url, int Length, object Extra); [Pipeline(typeof(In), typeof(Out5))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static object Extra(int size) => size; }",
+          "public sealed record Out5(string Url, int Length, long Extra); [Pipeline(typeof(In), typeof(Out5))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static long Extra(int size) => size; }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Diagnostic_fires_on_the_failing_example(string id, string failing, string fixedSource)
+    {
+        _ = fixedSource;
+        var (generator, _, _) = GeneratorHarness.Run(Records + failing);
+        Assert.Contains(generator, d => d.Id == id);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Fixed_example_compiles_without_the_diagnostic_or_any_warning(string id, string failing, string fixedSource)
+    {
+        _ = failing;
+        var (generator, compiled, _) = GeneratorHarness.Run(Records + fixedSource);
+        Assert.DoesNotContain(generator, d => d.Id == id);
+        Assert.DoesNotContain(generator, d => d.Severity >= DiagnosticSeverity.Warning);
+        Assert.Empty(compiled);
+    }
+
+    [Fact]
+    public void Messages_name_the_stage_the_column_and_the_available_columns()
+    {
+        var (generator, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string link) => link.Length; }");
+        var d = Assert.Single(generator, x => x.Id == "SLU0002");
+        var message = d.GetMessage();
+        Assert.Contains("'Length'", message);
+        Assert.Contains("'link'", message);
+        Assert.Contains("Url (string)", message);
+        Assert.Contains("Size (int)", message);
+        Assert.Equal("Pipeline0.cs", d.Location.GetLineSpan().Path);
+    }
+
+    [Fact]
+    public void A_column_written_later_is_not_available_earlier()
+    {
+        var (generator, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Twice(int length) => length * 2; [Stage] static int Length(string url) => url.Length; }");
+        var d = Assert.Single(generator, x => x.Id == "SLU0002");
+        Assert.Contains("'Twice'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Every_diagnostic_id_is_documented_with_an_example()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "diagnostics.md"));
+        foreach (var id in Cases.Select(c => (string)c[0]))
+            Assert.Contains("## " + id, docs);
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Pipelines.sln"))) dir = Path.GetDirectoryName(dir)!;
+        return dir;
+    }
+}
