@@ -5,6 +5,7 @@ namespace Sluice;
 // Writes the fields of one CSV row into the sink's buffer. A field is quoted only when it must be
 // (it holds a comma, a quote or a line break); numbers and dates never need it. Values format in the
 // invariant culture; null writes an empty field; arrays write their values separated by spaces.
+// Rows end with LF, not RFC 4180's CRLF: the common choice on Unix, and every reader (ours too) takes both.
 public sealed partial class CsvRowWriter
 {
     private static readonly SearchValues<byte> s_special = SearchValues.Create(",\"\r\n"u8);
@@ -66,12 +67,14 @@ public sealed partial class CsvRowWriter
         int start = BeginField();
         if (values is not null)
         {
+            // Only text items can hold the separator; numbers and dates never do.
+            bool isText = typeof(T) == typeof(string) || ColumnValue.EnumType<T>() is not null;
             for (int i = 0; i < values.Length; i++)
             {
                 if (i > 0) _output.Write((byte)' ');
                 int item = _output.Length;
                 ColumnText.Format(values[i], _output);
-                if (typeof(T) == typeof(string) || ColumnValue.EnumType<T>() is not null)
+                if (isText)
                 {
                     var text = _output.WrittenSpan[item..];
                     if (text.IsEmpty || text.IndexOfAny((byte)' ', (byte)'\t') >= 0)

@@ -121,6 +121,8 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
         var file = _files[_next++];
         Stream stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read,
                                        bufferSize: file.Gzip ? 1 << 16 : 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        // GZipStream reads concatenated members and checks each CRC, but a file cut short (no trailer) just
+        // ends: its torn last line becomes a bad row, and the lines before it read as usual.
         if (file.Gzip) stream = new GZipStream(stream, CompressionMode.Decompress);
         _stream = stream;
         _parser = file.Format == FileFormat.Csv
@@ -152,7 +154,7 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
         {
             if (_buffer.Length >= _maxRecordBytes)
                 throw new InvalidDataException(
-                    $"{_parser!.Path}:{_parser.Line}: a record is longer than {_maxRecordBytes:N0} bytes (an unclosed quote, or not a {(_parser is CsvParser<T> ? "CSV" : "JSON Lines")} file?).");
+                    $"{_parser!.FilePath}:{_parser.Line}: a record is longer than {_maxRecordBytes:N0} bytes (an unclosed quote, or not a {(_parser is CsvParser<T> ? "CSV" : "JSON Lines")} file?).");
             var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min((long)_buffer.Length * 2, _maxRecordBytes));
             _buffer.AsSpan(0, _end).CopyTo(bigger);
             _buffer = bigger;
@@ -164,7 +166,7 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{_parser!.Path}: {e.Message}", e); // a damaged .gz file
+            throw new InvalidDataException($"{_parser!.FilePath}: {e.Message}", e); // a damaged .gz file
         }
         if (read == 0) _eof = true;
         else _end += read;
@@ -178,14 +180,14 @@ internal abstract class RowParser<T>(SourceContext<T> context, RowCodec<T> codec
     protected RowCodec<T> Codec { get; } = codec;
 
     /// <summary>The file being read, as given (for locations).</summary>
-    public string Path { get; private set; } = "";
+    public string FilePath { get; private set; } = "";
 
     /// <summary>The line number of the next unread byte (1-based).</summary>
     public long Line { get; protected set; }
 
     public virtual void StartFile(string path)
     {
-        Path = path;
+        FilePath = path;
         Line = 1;
     }
 
@@ -196,5 +198,5 @@ internal abstract class RowParser<T>(SourceContext<T> context, RowCodec<T> codec
     /// </summary>
     public abstract int Parse(ReadOnlySpan<byte> data, bool final, Span<T> rows, out int consumed);
 
-    protected string Location(long line) => $"{Path}:{line}";
+    protected string Location(long line) => $"{FilePath}:{line}";
 }
