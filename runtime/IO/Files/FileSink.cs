@@ -1,0 +1,159 @@
+using System.IO.Compression;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Sluice;
+
+public static partial class Sink
+{
+    /// <summary>Writes rows to a JSON Lines file.</summary>
+    public static ISink<T> JsonLines<T>(string path) => new FileSink<T>(FileSpec.Of(CheckPath(path), FileFormat.JsonLines, forWriting: true));
+
+    /// <summary>Writes rows to a CSV file with a header row.</summary>
+    public static ISink<T> Csv<T>(string path) => new FileSink<T>(FileSpec.Of(CheckPath(path), FileFormat.Csv, forWriting: true));
+
+    /// <summary>Writes rows to a file whose format follows its extension (.jsonl, .ndjson, .csv, optionally .gz).</summary>
+    public static ISink<T> File<T>(string path) => new FileSink<T>(FileSpec.Of(CheckPath(path), null, forWriting: true));
+
+    private static string CheckPath(string path) =>
+        string.IsNullOrWhiteSpace(path) ? throw new ArgumentException("Name an output file.", nameof(path)) : path;
+}
+
+/// <summary>Rows to one file, written in place (the file is replaced when a run opens the sink).</summary>
+internal sealed class FileSink<T>(FileSpec file) : ISink<T>
+{
+    public string Description => file.Path;
+
+    /// <summary>Buffered bytes that trigger a write to the file.</summary>
+    internal int FlushBytes { get; set; } = 1 << 20;
+
+    public ISinkWriter<T> Open(SinkContext<T> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new FileSinkWriter<T>(file, context.RequireCodec(), FlushBytes);
+    }
+}
+
+/// <summary>
+/// Formats rows into a buffer and writes only whole rows to the file, so the file is valid at every write
+/// and after any end: completed, failed or cancelled (disposed without <see cref="CompleteAsync"/>), every
+/// line is a complete JSON object or CSV row after the header. A row whose codec throws is cut from the
+/// buffer before the error goes on. Gzip output is finished properly in all these cases.
+/// </summary>
+internal sealed class FileSinkWriter<T> : ISinkWriter<T>
+{
+    private static readonly JsonWriterOptions s_json = new()
+    {
+        // Text stays readable (é, 日本) rather than \u-escaped; quotes, backslashes and controls are still escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly RowCodec<T> _codec;
+    private readonly int _flushBytes;
+    private readonly ByteBuffer _buffer;
+    private readonly Utf8JsonWriter? _json;
+    private readonly CsvRowWriter? _csv;
+    private Stream? _stream;
+
+    public FileSinkWriter(FileSpec file, RowCodec<T> codec, int flushBytes)
+    {
+        _codec = codec;
+        _flushBytes = flushBytes;
+        _buffer = new ByteBuffer(Math.Min(flushBytes, 1 << 16) + 4096);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(file.Path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        Stream stream = new FileStream(file.Path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
+        // Fastest: gzip at level 1 keeps up with the pipeline; the files are a little larger than at level 6.
+        _stream = file.Gzip ? new GZipStream(stream, CompressionLevel.Fastest) : stream;
+
+        if (file.Format == FileFormat.Csv)
+        {
+            _csv = new CsvRowWriter(_buffer, codec.Columns.Select(c => c.Name).ToArray());
+            _csv.WriteHeader();
+        }
+        else
+        {
+            _json = new Utf8JsonWriter(_buffer, s_json);
+        }
+    }
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<T> rows, CancellationToken cancellationToken)
+    {
+        if (_stream is null) throw new ObjectDisposedException(nameof(FileSinkWriter<T>), "The sink is already complete.");
+        int next = 0;
+        while (next < rows.Length)
+        {
+            next = Append(rows.Span, next);
+            if (_buffer.Length >= _flushBytes) await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_stream is null) return;
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await CloseAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stream is null) return;
+        try
+        {
+            // Not cancellable: the rows already formatted are whole and belong in the file.
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Formats rows from <paramref name="start"/> until the buffer is due a flush; returns the next row.</summary>
+    private int Append(ReadOnlySpan<T> rows, int start)
+    {
+        int i = start;
+        while (i < rows.Length && _buffer.Length < _flushBytes)
+        {
+            int mark = _buffer.Length;
+            try
+            {
+                if (_json is not null)
+                {
+                    _json.Reset(_buffer);
+                    _codec.WriteJson(_json, in rows[i]);
+                    _json.Flush();
+                    _buffer.Write((byte)'\n');
+                }
+                else
+                {
+                    _csv!.BeginRow();
+                    _codec.WriteCsv(_csv, in rows[i]);
+                    _csv.EndRow();
+                }
+            }
+            catch
+            {
+                _buffer.Truncate(mark);
+                throw;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_buffer.Length == 0) return;
+        await _stream!.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        _buffer.Clear();
+    }
+
+    private async ValueTask CloseAsync()
+    {
+        var stream = _stream;
+        _stream = null;
+        _json?.Dispose();
+        if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Sluice;
+using Sluice.Tests.Runtime;
+using Xunit;
+
+namespace Sluice.Tests.IO;
+
+/// <summary>File sources and sinks under a real run of the hand-written Words pipeline.</summary>
+public class FilePipelineTests
+{
+    private static Pipeline<Doc, WordRow> WordsWithCodecs(PipelineOptions options)
+    {
+        var plan = Words.Create().Plan;
+        return new Pipeline<Doc, WordRow>(
+            new PipelinePlan<Doc, WordRow>(plan.Name, plan.Stages, plan.Segments, plan.Boundaries, plan.Loader, plan.Unloader,
+                                           new DocCodec(), new WordRowCodec()),
+            options);
+    }
+
+    private const string Input =
+        """
+        {"text":"Alpha beta","id":1}
+        {"text":"oops","id":"two"}
+
+        {"text":"gamma","id":3}
+        not json
+        """;
+
+    [Theory]
+    [InlineData("out.jsonl")]
+    [InlineData("out.csv")]
+    [InlineData("out.csv.gz")]
+    public async Task A_run_reads_a_file_writes_a_file_and_dead_letters_unreadable_input_lines_as_source_failures(string output)
+    {
+        using var dir = new TempDir();
+        string input = dir.Write("in/docs.jsonl", Input);
+        string deadLetters = dir["dead.jsonl"];
+        var options = new PipelineOptions { DeadLetterPath = deadLetters, Ordered = true, Workers = 2 };
+
+        var result = await WordsWithCodecs(options).RunAsync(Source.Files<Doc>(dir["in/*.jsonl"]), Sink.File<WordRow>(dir[output]));
+
+        Assert.Equal(2, result.RowsRead);
+        Assert.Equal(3, result.RowsWritten);
+        Assert.Equal(2, result.RowsFailed);
+        var (rows, bad) = await IoTest.ReadAllAsync(Source.Files<WordRow>(dir[output]), new WordRowCodec());
+        Assert.Empty(bad);
+        Assert.Equal(
+            new[] { new WordRow(1, "alpha", 5, 50, 10), new WordRow(1, "beta", 4, 40, 8), new WordRow(3, "gamma", 5, 50, 10) },
+            rows);
+
+        var letters = File.ReadAllLines(deadLetters).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(2, letters.Count);
+        Assert.All(letters, l => Assert.Equal("source", l.GetProperty("stage").GetString()));
+        Assert.Equal($"{input}:2: column 'Id': expects Int32 but found String \"two\"", letters[0].GetProperty("message").GetString());
+        Assert.Equal("""{"text":"oops","id":"two"}""", letters[0].GetProperty("row").GetString());
+        Assert.StartsWith($"{input}:5: invalid JSON", letters[1].GetProperty("message").GetString());
+        Assert.Equal("not json", letters[1].GetProperty("row").GetString());
+    }
+
+    [Fact]
+    public async Task Unreadable_input_lines_count_toward_max_failed_rows()
+    {
+        using var dir = new TempDir();
+        string input = dir.Write("docs.jsonl", Input);
+        var result = await WordsWithCodecs(new PipelineOptions { MaxFailedRows = 1 })
+            .Start(Source.JsonLines<Doc>(input), Sink.JsonLines<WordRow>(dir["out.jsonl"])).Completion;
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.IsType<MaxFailedRowsExceededException>(result.Error);
+        Assert.All(File.ReadAllLines(dir["out.jsonl"]), l => JsonDocument.Parse(l).Dispose()); // what was written is whole
+    }
+
+    [Fact]
+    public async Task A_glob_matching_nothing_fails_the_run_naming_the_glob()
+    {
+        using var dir = new TempDir();
+        var result = await WordsWithCodecs(new PipelineOptions())
+            .Start(Source.JsonLines<Doc>(dir["*.jsonl"]), Sink.JsonLines<WordRow>(dir["out/words.jsonl"])).Completion;
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        var error = Assert.IsType<FileNotFoundException>(result.Error);
+        Assert.Contains(dir["*.jsonl"], error.Message);
+    }
+
+    [Fact]
+    public async Task A_type_without_a_codec_is_a_clear_error()
+    {
+        using var dir = new TempDir();
+        string input = dir.Write("docs.jsonl", Input);
+        var result = await Words.Create().Start(Source.JsonLines<Doc>(input), Sink.Null<WordRow>()).Completion;
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Contains("No row codec for Doc", result.Error!.Message);
+    }
+}
