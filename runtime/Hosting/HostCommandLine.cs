@@ -122,9 +122,8 @@ internal sealed class HostCommandLine
 
     private readonly Option<ProgressMode> _progress = new("--progress")
     {
-        Description = "Live progress: auto (a live table on an interactive terminal, plain lines otherwise), rich, plain or none.",
+        Description = "Live progress: auto (a live table on an interactive terminal, plain lines otherwise), rich, plain or none. Default: auto.",
         HelpName = "auto|rich|plain|none",
-        DefaultValueFactory = _ => ProgressMode.Auto,
         CustomParser = ParseProgress,
     };
 

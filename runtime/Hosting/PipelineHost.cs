@@ -147,6 +147,7 @@ public static partial class PipelineHost
         if (!settings.Quiet) RunSummary.Write(console.Error, outcome);
         if (outcome.Error is { } error)
         {
+            if (!settings.Quiet) console.Error.WriteLine();
             // Too many failed rows is a verdict on the data, not a crash: no stack trace to offer.
             PrintError(console, error.Message, error is MaxFailedRowsExceededException ? null : error);
         }

@@ -100,16 +100,17 @@ internal abstract class ProgressDisplay
             metrics.Refresh();
             var elapsed = metrics.Elapsed;
             long read = metrics.RowsRead;
+            // Two short header lines rather than one that wraps on an 80-column terminal.
             var header = new Markup(Markup.Escape(
                 $"{Format.Clock(elapsed)}  read {Format.Count(read)}  written {Format.Count(metrics.RowsWritten)}  " +
-                $"failed {Format.Count(metrics.RowsFailed)}  {Format.Rate(rate.Sample(elapsed, read))} rows/s  " +
-                $"payload {Format.Payload(metrics.BytesInFlight, metrics.MemoryLimit)}"));
+                $"failed {Format.Count(metrics.RowsFailed)}  {Format.Rate(rate.Sample(elapsed, read))} rows/s\n" +
+                $"payload in flight {Format.Payload(metrics.BytesInFlight, metrics.MemoryLimit)}"));
 
             var table = new Table().Border(TableBorder.Simple);
-            table.AddColumn("stage");
-            table.AddColumn("kind");
-            foreach (var name in (string[])["rows in", "rows out", "failed", "busy", "queue", "in flight"])
-                table.AddColumn(new TableColumn(name).RightAligned());
+            table.AddColumn(new TableColumn("stage").NoWrap());
+            table.AddColumn(new TableColumn("kind").NoWrap());
+            foreach (var name in (string[])["rows in", "rows out", "failed", "busy", "queue", "bytes"])
+                table.AddColumn(new TableColumn(name).RightAligned().NoWrap());
             foreach (var s in metrics.Stages)
             {
                 table.AddRow(

@@ -17,6 +17,8 @@ internal static class RunSummary
             RunStatus.Completed => $"Completed in {Format.Duration(m.Elapsed)}: {counts}.",
             RunStatus.Cancelled => $"Cancelled after {Format.Duration(m.Elapsed)}: {counts}. " +
                                    $"The {Format.Count(r.RowsWritten)} rows written to {output} are complete; the file is valid.",
+            _ when o.ExitCode == HostExitCode.TooManyFailedRows =>
+                $"Stopped after {Format.Duration(m.Elapsed)} (more rows failed than --max-failed-rows allows): {counts}.",
             _ => $"Failed after {Format.Duration(m.Elapsed)}: {counts}.",
         });
 

@@ -16,6 +16,7 @@ internal sealed class HostHarness
     public bool IsTerminal { get; init; }
     public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(5);
     public OnError LengthPolicy { get; init; } = OnError.DeadLetter;
+    public bool Debug { get; init; }
 
     public string Err => Error.ToString();
 
@@ -25,7 +26,7 @@ internal sealed class HostHarness
         PipelineHost.RunAsync(
             options => { Options = options; return Words.Create(options, LengthPolicy); },
             args,
-            new HostConsole { Out = Out, Error = Error, IsTerminal = IsTerminal, PlainInterval = PlainInterval, RichInterval = TimeSpan.FromMilliseconds(20) },
+            new HostConsole { Out = Out, Error = Error, IsTerminal = IsTerminal, Debug = Debug, PlainInterval = PlainInterval, RichInterval = TimeSpan.FromMilliseconds(20) },
             inputs => { Inputs = inputs; return source; },
             output => { OutputPath = output; return Sink.To(Written); },
             cancellationToken);

@@ -72,7 +72,8 @@ public class HostRunTests
         var host = new HostHarness { IsTerminal = true };
         var code = await host.RunAsync(Source.From(SlowDocs(10, TimeSpan.FromMilliseconds(20))), Args());
         Assert.Equal(HostExitCode.Completed, code);
-        Assert.Contains("in flight", host.Err);
+        Assert.Contains("payload in flight", host.Err);
+        Assert.Contains("Doubled", host.Err);
         Assert.Contains("Completed in", host.Err);
     }
 
@@ -85,6 +86,7 @@ public class HostRunTests
         Assert.Equal(HostExitCode.TooManyFailedRows, code);
         Assert.Contains("error: ", host.Err);
         Assert.Contains("--max-failed-rows 5", host.Err);
+        Assert.Contains("Stopped after", host.Err);
     }
 
     [Fact]
@@ -106,6 +108,16 @@ public class HostRunTests
         Assert.Contains("boom word", host.Err);
         Assert.Contains("Failed after", host.Err);
         Assert.DoesNotContain("   at ", host.Err);
+    }
+
+    [Fact]
+    public async Task With_SLUICE_DEBUG_the_error_comes_with_its_stack_trace()
+    {
+        var host = new HostHarness { LengthPolicy = OnError.Fail, Debug = true };
+        var code = await host.RunAsync(HostHarness.Docs("boom"), Args("--quiet"));
+        Assert.Equal(HostExitCode.Failed, code);
+        Assert.Contains("StageFailedException", host.Err);
+        Assert.Contains("   at ", host.Err);
     }
 
     [Fact]
