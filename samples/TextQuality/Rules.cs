@@ -1,5 +1,8 @@
 using System;
 using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace TextQuality;
@@ -533,26 +536,30 @@ public static class Rules
     // MinHash
     // ------------------------------------------------------------------------------------------
 
-    /// <summary>The Mersenne prime 2^61 - 1: the modulus of the hash family (a·x + b) mod p.</summary>
-    private const ulong MersennePrime = (1UL << 61) - 1;
-
-    /// <summary>The signature keeps the top 32 of the 61 bits of each minimum, so the order of values is kept.</summary>
-    private const int SignatureShift = 61 - 32;
+    /// <summary>
+    /// The Mersenne prime 2^31 − 1: the modulus of the hash family (a·x + b) mod p. With a, x, b below 2^31
+    /// every product fits 64 bits, so four (AVX2) hash functions are evaluated per instruction, and the
+    /// minimum of each fits the <c>uint</c> signature exactly.
+    /// </summary>
+    internal const uint MersennePrime = int.MaxValue;
 
     private const int CachedPermutations = 256;
     private const ulong CoefficientSeed = 0x5EED_7E47_0A11_71E5UL;
 
+    // Stored as ulong (value below 2^31, upper half zero) so the vector path loads them as 64-bit lanes.
     private static readonly ulong[] s_multipliers = CreateCoefficients(CachedPermutations, multiplier: true);
     private static readonly ulong[] s_increments = CreateCoefficients(CachedPermutations, multiplier: false);
 
     /// <summary>
     /// The MinHash signature of <paramref name="normalized"/>: for each of <paramref name="permutations"/> hash
-    /// functions h_i(x) = (a_i·x + b_i) mod (2^61 − 1), the minimum over the document's shingles, keeping its
-    /// top 32 bits. Shingles are the overlapping runs of <see cref="ShingleSize"/> consecutive words, each word
-    /// lower-cased with its punctuation removed (a word of only punctuation is skipped), hashed with 64-bit
-    /// FNV-1a and a final avalanche mix; a document with fewer words has one shingle of all of them.
-    /// a_i and b_i come from a fixed seed, so signatures agree across runs, processes and machines, and a
-    /// shorter signature is a prefix of a longer one. A document without words gets all <see cref="uint.MaxValue"/>.
+    /// functions h_i(x) = (a_i·x + b_i) mod (2^31 − 1), the minimum over the document's shingles. Shingles are
+    /// the overlapping runs of <see cref="ShingleSize"/> consecutive words, each word lower-cased with its
+    /// punctuation removed (a word of only punctuation is skipped), hashed with 64-bit FNV-1a and an avalanche
+    /// mix, combined in order, and reduced mod p; a document with fewer words has one shingle of all of them.
+    /// a_i and b_i come from a fixed seed, so signatures agree across runs, processes and machines (the
+    /// vector and scalar paths compute the same exact values), and a shorter signature is a prefix of a
+    /// longer one. A document without words gets all <see cref="uint.MaxValue"/>, which no hash reaches.
+    /// Allocates only the signature (for up to 256 permutations).
     /// </summary>
     public static uint[] MinHash(string normalized, int permutations = DefaultPermutations)
     {
@@ -576,7 +583,7 @@ public static class Rules
             ? stackalloc ulong[CachedPermutations]
             : new ulong[permutations];
         minimums = minimums[..permutations];
-        minimums.Fill(ulong.MaxValue);
+        minimums.Fill(uint.MaxValue);
 
         Span<ulong> window = stackalloc ulong[ShingleSize];
         int seen = 0;
@@ -600,7 +607,7 @@ public static class Rules
                 ulong shingle = 0;
                 for (int k = 0; k < ShingleSize; k++)
                     shingle = Mix64(shingle ^ window[(seen + k) % ShingleSize]);
-                Accumulate(minimums, multipliers, increments, shingle);
+                Accumulate(minimums, multipliers, increments, (uint)(shingle % MersennePrime));
             }
         }
         if (seen is > 0 and < ShingleSize)
@@ -608,18 +615,26 @@ public static class Rules
             ulong shingle = 0;
             for (int k = 0; k < seen; k++)
                 shingle = Mix64(shingle ^ window[k]);
-            Accumulate(minimums, multipliers, increments, shingle);
+            Accumulate(minimums, multipliers, increments, (uint)(shingle % MersennePrime));
         }
 
         uint[] signature = new uint[permutations];
         for (int p = 0; p < permutations; p++)
-            signature[p] = minimums[p] == ulong.MaxValue ? uint.MaxValue : (uint)(minimums[p] >> SignatureShift);
+            signature[p] = (uint)minimums[p];
         return signature;
     }
 
-    private static void Accumulate(Span<ulong> minimums, ReadOnlySpan<ulong> multipliers, ReadOnlySpan<ulong> increments, ulong shingle)
+    /// <summary>minimums[i] = min(minimums[i], (a_i·x + b_i) mod p) for every i, vectorized where AVX2 is available.</summary>
+    internal static void Accumulate(Span<ulong> minimums, ReadOnlySpan<ulong> multipliers, ReadOnlySpan<ulong> increments, uint x)
     {
-        ulong x = ReduceMersenne(shingle);
+        int done = Avx2.IsSupported ? AccumulateAvx2(minimums, multipliers, increments, x) : 0;
+        AccumulateScalar(minimums[done..], multipliers[done..], increments[done..], x);
+    }
+
+    internal static void AccumulateScalar(Span<ulong> minimums, ReadOnlySpan<ulong> multipliers, ReadOnlySpan<ulong> increments, uint x)
+    {
+        if (multipliers.Length < minimums.Length || increments.Length < minimums.Length)
+            throw new ArgumentException("Fewer coefficients than minimums.");
         for (int p = 0; p < minimums.Length; p++)
         {
             ulong value = MultiplyAddMod(multipliers[p], x, increments[p]);
@@ -628,20 +643,41 @@ public static class Rules
         }
     }
 
-    /// <summary>(a·x + b) mod (2^61 − 1) for a, x, b below the prime, with a 128-bit product.</summary>
-    private static ulong MultiplyAddMod(ulong a, ulong x, ulong b)
+    /// <summary>Four hash functions per step; returns how many it handled (a multiple of four).</summary>
+    internal static int AccumulateAvx2(Span<ulong> minimums, ReadOnlySpan<ulong> multipliers, ReadOnlySpan<ulong> increments, uint x)
     {
-        ulong high = Math.BigMul(a, x, out ulong low);
-        // a·x < 2^122 = high·2^64 + low; since 2^61 ≡ 1 (mod p), fold the bits above 61 onto the low 61.
-        ulong sum = (low & MersennePrime) + ((low >> 61) | (high << 3)) + b; // < 3·2^61
-        return ReduceMersenne(sum);
+        if (multipliers.Length < minimums.Length || increments.Length < minimums.Length)
+            throw new ArgumentException("Fewer coefficients than minimums.");
+        int count = minimums.Length & ~3;
+        ref ulong minimum = ref MemoryMarshal.GetReference(minimums);
+        ref ulong multiplier = ref MemoryMarshal.GetReference(multipliers);
+        ref ulong increment = ref MemoryMarshal.GetReference(increments);
+        Vector256<uint> vx = Vector256.Create((ulong)x).AsUInt32();
+        Vector256<ulong> prime = Vector256.Create((ulong)MersennePrime);
+        for (int p = 0; p < count; p += 4)
+        {
+            Vector256<ulong> a = Vector256.LoadUnsafe(ref multiplier, (nuint)p);
+            Vector256<ulong> b = Vector256.LoadUnsafe(ref increment, (nuint)p);
+            // a·x + b < 2^62 + 2^31; two Mersenne folds bring it below 2^31 + 2, then one conditional subtraction.
+            Vector256<ulong> value = Avx2.Multiply(a.AsUInt32(), vx) + b;
+            value = (value & prime) + (value >> 31);
+            value = (value & prime) + (value >> 31);
+            // In 32-bit lanes: value − p wraps above value unless value ≥ p, so the smaller one is value mod p.
+            // The upper halves stay zero (0 − 0), and so does every minimum's.
+            Vector256<uint> reduced = Vector256.Min(value.AsUInt32(), (value - prime).AsUInt32());
+            Vector256<uint> current = Vector256.LoadUnsafe(ref minimum, (nuint)p).AsUInt32();
+            Vector256.Min(current, reduced).AsUInt64().StoreUnsafe(ref minimum, (nuint)p);
+        }
+        return count;
     }
 
-    /// <summary>x mod (2^61 − 1) for any 64-bit x.</summary>
-    private static ulong ReduceMersenne(ulong x)
+    /// <summary>(a·x + b) mod (2^31 − 1) for a, x, b below the prime.</summary>
+    private static ulong MultiplyAddMod(ulong a, ulong x, ulong b)
     {
-        ulong r = (x & MersennePrime) + (x >> 61);
-        return r >= MersennePrime ? r - MersennePrime : r;
+        ulong value = a * x + b;                           // < 2^62 + 2^31
+        value = (value & MersennePrime) + (value >> 31);   // < 2^32 + 1 (2^31 ≡ 1 mod p)
+        value = (value & MersennePrime) + (value >> 31);   // < 2^31 + 2
+        return value >= MersennePrime ? value - MersennePrime : value;
     }
 
     /// <summary>64-bit FNV-1a over the lower-cased letters, digits and symbols of a word (punctuation skipped), then mixed.</summary>
@@ -673,7 +709,7 @@ public static class Rules
     }
 
     /// <summary>Coefficient <c>i</c> depends only on <c>i</c> and the fixed seed: a in [1, p), b in [0, p).</summary>
-    private static ulong[] CreateCoefficients(int count, bool multiplier)
+    internal static ulong[] CreateCoefficients(int count, bool multiplier)
     {
         ulong[] values = new ulong[count];
         ulong stream = multiplier ? 0xA5A5_A5A5_A5A5_A5A5UL : 0x5A5A_5A5A_5A5A_5A5AUL;

@@ -205,7 +205,10 @@ public sealed class CorpusWriter
         }
         if (_url.Length == 0)
             AppendSpamUrl();
-        return new CorpusDocument(index, id, _url.ToString(), _text.ToString(), kind, duplicateOf);
+        string text = _text.ToString();
+        if (kind == CorpusKind.Good)
+            _recentGood[(_recentGoodWritten - 1) % RecentGoodCapacity] = text;
+        return new CorpusDocument(index, id, _url.ToString(), text, kind, duplicateOf);
     }
 
     private CorpusKind ChooseKind()
@@ -265,8 +268,8 @@ public sealed class CorpusWriter
         if (_random.Below(1000) < MessyLayoutPerMille)
             MakeLayoutMessy();
 
+        // The text itself is remembered by Next, which makes the document's string anyway.
         int slot = _recentGoodWritten++ % RecentGoodCapacity;
-        _recentGood[slot] = _text.ToString();
         _recentGoodPath[slot] = path;
         _recentGoodIndex[slot] = index;
         if (_recentGoodCount < RecentGoodCapacity)

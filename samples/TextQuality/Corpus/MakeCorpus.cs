@@ -1,5 +1,6 @@
 #!/usr/bin/env dotnet
 #:property PublishAot=false
+#:property Configuration=Release
 #:include CorpusWriter.cs
 
 // Writes the TextQuality sample's synthetic web-text corpus as JSON Lines.
