@@ -538,7 +538,7 @@ public static class Rules
 
     /// <summary>
     /// The Mersenne prime 2^31 − 1: the modulus of the hash family (a·x + b) mod p. With a, x, b below 2^31
-    /// every product fits 64 bits, so four (AVX2) hash functions are evaluated per instruction, and the
+    /// every product fits 64 bits, so AVX2 evaluates four hash functions per vector step, and the
     /// minimum of each fits the <c>uint</c> signature exactly.
     /// </summary>
     internal const uint MersennePrime = int.MaxValue;
