@@ -115,7 +115,8 @@ internal sealed class Emitter
             var st = _m.Stages[s];
             string cols = string.Join(", ", st.Writes.Select(c => Str(_m.Columns[c].Name)));
             _w.Line($"    new({Str(st.Method)}, {G}StageKind.{st.Kind}, ({G}OnError){st.OnError}, new string[] {{ {cols} }}, " +
-                    $"MaxConcurrency: {st.MaxConcurrency}, BatchSize: {st.BatchSize}, Device: ({G}Device){st.Device}),");
+                    $"MaxConcurrency: {st.MaxConcurrency}, BatchSize: {st.BatchSize}, Device: ({G}Device){st.Device}, " +
+                    $"MakesPayload: {(st.Writes.Any(c => _m.Columns[c].Type.IsDisposable) ? "true" : "false")}),");
         }
         _w.Line("};");
         _w.Line($"var segments = new {G}Segment[] {{ {string.Join(", ", Enumerable.Range(0, _p.Segments.Length).Select(i => $"new __Segment{i}()"))} }};");
@@ -382,7 +383,9 @@ internal sealed class Emitter
 
     private void WriteOutputRow(int s, RowScope scope)
     {
-        _w.Line($"if (__o.Count == __o.Capacity) __o = (__Boundary{s + 1})__output.Flush();");
+        // Re-read the current morsel: a stage that blocked on the memory budget may have sent it on.
+        _w.Line($"__o = global::System.Runtime.CompilerServices.Unsafe.As<__Boundary{s + 1}>(__output.Current);");
+        _w.Line($"if (__o.Count == __o.Capacity) __o = global::System.Runtime.CompilerServices.Unsafe.As<__Boundary{s + 1}>(__output.Flush());");
         _w.Line("int __j = __o.Count++;");
         _w.Line("__o.Origin[__j] = __in.Origin[__i];");
         foreach (var c in _p.Boundaries[s + 1])

@@ -182,6 +182,12 @@ public sealed class MorselWriter
         return Current;
     }
 
+    /// <summary>Sends the rows gathered so far, if any, as a part of their own (used before the worker blocks on the memory budget).</summary>
+    internal void FlushPending()
+    {
+        if (Current.Count > 0) Flush();
+    }
+
     internal void Begin(long sequence)
     {
         _sequence = sequence;

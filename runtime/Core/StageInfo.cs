@@ -23,6 +23,7 @@ public enum StageKind
 /// <param name="MaxConcurrency">Async stages: calls in flight.</param>
 /// <param name="BatchSize">Batch stages: rows per call.</param>
 /// <param name="Device">Batch stages: where they run.</param>
+/// <param name="MakesPayload">Whether the stage writes a disposable (payload) column; such segments get memory budget tiers.</param>
 public sealed record StageInfo(
     string Name,
     StageKind Kind,
@@ -30,4 +31,5 @@ public sealed record StageInfo(
     string[] Columns,
     int MaxConcurrency = 0,
     int BatchSize = 0,
-    Device Device = Device.Cpu);
+    Device Device = Device.Cpu,
+    bool MakesPayload = false);

@@ -37,6 +37,10 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             foreach (var st in plan.Segments[s].Stages) stageSegment[st] = s;
         var stages = plan.Stages.Select((s, i) => new StageMetrics(s, stageSegment[i])).ToArray();
         var budget = new MemoryBudget(options.MemoryLimit);
+        var payloadSegments = Enumerable.Range(0, plan.Segments.Length)
+            .Where(i => plan.Segments[i].Stages.Any(st => plan.Stages[st].MakesPayload)).ToList();
+        for (int k = 0; k < payloadSegments.Count; k++)
+            budget.SetShare(Tier(payloadSegments[k]), (k + 1.0) / payloadSegments.Count);
         var codec = plan.InputCodec ?? RowCodec<TIn>.Default;
         _run = new RunState(this, options, budget, stages, new DeadLetterWriter(options.DeadLetterPath),
                             (w, origin) => WriteOrigin(codec, w, origin), _stop);
@@ -166,7 +170,9 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     {
         long rows = _run.Metrics.RowsRead;
         long bytes = _run.Budget.TotalAcquired;
-        if (rows < 64 || bytes == 0) return rows == 0 ? Math.Min(_capacity, 64) : _capacity;
+        // Start small until payload sizes are known; a pipeline that makes no payloads gets full morsels.
+        if (rows < 4096) return Math.Min(_capacity, 64);
+        if (bytes == 0) return _capacity;
         double perRow = (double)bytes / rows;
         long target = Math.Min(_options.MorselBytes, _run.Budget.Limit / (4L * (_options.Workers + 2)));
         return (int)Math.Clamp(target / perRow, 1, _capacity);
@@ -241,15 +247,16 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
 
     private void CpuWorker(CpuSegment segment, int s, int worker, CancellationToken ct)
     {
-        MemoryBudget.Enter(_run.Budget, Tier(s));
         var input = _channels[s];
         var output = _channels[s + 1];
         SegmentWorker? w = null;
         MorselWriter? writer = null;
         try
         {
-            w = NewWorker(segment, s, worker, ct);
             writer = new MorselWriter(_pools[s + 1], m => output.Write(m, ct));
+            var flusher = writer;
+            MemoryBudget.Enter(_run.Budget, Tier(s), flusher.FlushPending);
+            w = NewWorker(segment, s, worker, ct);
             long morsels = 0;
             while (input.Read(ct) is { } m)
             {
@@ -398,105 +405,195 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 : throw new InvalidOperationException($"Unknown segment type {segment.GetType().Name}.");
     }
 
+    /// <summary>
+    /// Streams an async segment: up to MaxConcurrency calls in flight across morsels; finished rows leave
+    /// in parts as soon as the completions go quiet, so rows holding payloads never wait for slower rows
+    /// of their morsel (which could wait on the very memory those rows hold).
+    /// </summary>
     private sealed class Runner(Executor<TIn, TOut> ex, int s) : IAsyncRunner
     {
         public async Task RunAsync<TValue>(AsyncSegment<TValue> segment, CancellationToken ct)
         {
             MemoryBudget.Enter(ex._run.Budget, Tier(s));
             var input = ex._channels[s];
-            var output = ex._channels[s + 1];
             var info = ex._plan.Stages[segment.Stages[0]];
             var stats = ex._run.Stages[segment.Stages[0]];
-            int concurrency = Math.Max(1, info.MaxConcurrency);
-            var slots = new SemaphoreSlim(concurrency);
-            var morselSlots = new SemaphoreSlim(Math.Max(2, ex._options.EffectiveChannelCapacity));
-            var running = new List<Task>();
+            var slots = new SemaphoreSlim(Math.Max(1, info.MaxConcurrency));
+            var completions = System.Threading.Channels.Channel.CreateUnbounded<Completion<TValue>>(
+                new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+            var calls = new List<Task>();
             SegmentWorker? w = null;
+            Task? emitter = null;
             try
             {
                 w = ex.NewWorker(segment, s, 0, ct);
+                var worker = w;
+                emitter = Task.Run(() => EmitAsync(segment, worker, completions.Reader, ct), CancellationToken.None);
                 while (await input.ReadAsync(ct).ConfigureAwait(false) is { } m)
                 {
-                    await morselSlots.WaitAsync(ct).ConfigureAwait(false);
-                    running.Add(ProcessAsync(m));
-                    running.RemoveAll(t => t.IsCompletedSuccessfully);
-                    foreach (var t in running) if (t.IsFaulted || t.IsCanceled) await t.ConfigureAwait(false);
+                    var state = new MorselState<TValue>(m);
+                    if (m.Count == 0) completions.Writer.TryWrite(new Completion<TValue>(state, -1, default!, null));
+                    for (int i = 0; i < m.Count; i++)
+                    {
+                        await slots.WaitAsync(ct).ConfigureAwait(false);
+                        if (emitter.IsFaulted) await emitter.ConfigureAwait(false);
+                        long t0 = Stopwatch.GetTimestamp();
+                        ValueTask<TValue> call;
+                        try { call = segment.InvokeAsync(m, i, worker, ct); }
+                        catch (Exception e) { Done(state, i, default!, e, t0); continue; }
+                        if (call.IsCompleted)
+                        {
+                            TValue value = default!;
+                            Exception? error = null;
+                            try { value = call.Result; } catch (Exception e) { error = e; }
+                            Done(state, i, value, error, t0);
+                        }
+                        else calls.Add(Await(call, state, i, t0));
+                    }
+                    if (calls.Count > 256) calls.RemoveAll(t => t.IsCompleted);
                 }
-                await Task.WhenAll(running).ConfigureAwait(false);
+                await Task.WhenAll(calls).ConfigureAwait(false);
+                completions.Writer.TryComplete();
+                await emitter.ConfigureAwait(false);
             }
             finally
             {
-                try { await Task.WhenAll(running).ConfigureAwait(false); } catch { /* reported by the first await */ }
+                completions.Writer.TryComplete();
+                try { await Task.WhenAll(calls).ConfigureAwait(false); } catch { /* reported by the emitter or the first await */ }
+                if (emitter is not null) try { await emitter.ConfigureAwait(false); } catch { /* reported above */ }
                 if (w is not null) await DisposeResources(w).ConfigureAwait(false);
-                output.ProducerDone();
+                ex._channels[s + 1].ProducerDone();
             }
 
-            async Task ProcessAsync(Morsel m)
+            void Done(MorselState<TValue> state, int row, TValue value, Exception? error, long t0)
             {
-                int n = m.Count;
-                var values = ArrayPool<TValue>.Shared.Rent(n);
-                var errors = ArrayPool<Exception?>.Shared.Rent(n);
-                try
-                {
-                    var pending = new List<Task>();
-                    for (int i = 0; i < n; i++)
-                    {
-                        await slots.WaitAsync(ct).ConfigureAwait(false);
-                        errors[i] = null;
-                        long t0 = Stopwatch.GetTimestamp();
-                        ValueTask<TValue> call;
-                        try { call = segment.InvokeAsync(m, i, w!, ct); }
-                        catch (Exception e) { errors[i] = e; slots.Release(); continue; }
-                        if (call.IsCompleted)
-                        {
-                            try { values[i] = call.Result; } catch (Exception e) { errors[i] = e; }
-                            slots.Release();
-                            Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
-                        }
-                        else pending.Add(Complete(call, i, t0));
-                    }
-                    await Task.WhenAll(pending).ConfigureAwait(false);
-                    ct.ThrowIfCancellationRequested();
-
-                    var o = ex._pools[s + 1].Rent();
-                    int j = 0;
-                    for (int i = 0; i < n; i++)
-                    {
-                        if (errors[i] is { } e)
-                        {
-                            w!.RowFailed(0, e, m, i);
-                            if (info.OnError == OnError.Null) segment.Emit(m, i, default!, o, j++);
-                            else m.DisposeRow(i);
-                        }
-                        else segment.Emit(m, i, values[i], o, j++);
-                    }
-                    o.Count = j;
-                    o.Sequence = m.Sequence;
-                    o.Part = 0;
-                    o.LastPart = true;
-                    Interlocked.Add(ref stats.RowsInValue, n);
-                    Interlocked.Add(ref stats.RowsOutValue, j);
-                    m.Release();
-                    await output.WriteAsync(o, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ArrayPool<TValue>.Shared.Return(values, RuntimeHelpers.IsReferenceOrContainsReferences<TValue>());
-                    ArrayPool<Exception?>.Shared.Return(errors, true);
-                    morselSlots.Release();
-                }
-
-                async Task Complete(ValueTask<TValue> call, int i, long t0)
-                {
-                    try { values[i] = await call.ConfigureAwait(false); }
-                    catch (Exception e) { errors[i] = e; }
-                    finally
-                    {
-                        slots.Release();
-                        Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
-                    }
-                }
+                Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
+                completions.Writer.TryWrite(new Completion<TValue>(state, row, value, error));
+                slots.Release();
             }
+
+            async Task Await(ValueTask<TValue> call, MorselState<TValue> state, int row, long t0)
+            {
+                TValue value = default!;
+                Exception? error = null;
+                try { value = await call.ConfigureAwait(false); }
+                catch (Exception e) { error = e; }
+                Done(state, row, value, error, t0);
+            }
+        }
+
+        // The single reader of completions: appends finished rows to their morsel's current part and
+        // sends parts when full, when the completions go quiet, and (as the last part) when a morsel is done.
+        private async Task EmitAsync<TValue>(AsyncSegment<TValue> segment, SegmentWorker w,
+            System.Threading.Channels.ChannelReader<Completion<TValue>> completions, CancellationToken ct)
+        {
+            var output = ex._channels[s + 1];
+            var pool = ex._pools[s + 1];
+            var info = ex._plan.Stages[segment.Stages[0]];
+            var stats = ex._run.Stages[segment.Stages[0]];
+            bool ordered = ex._options.Ordered;
+            var open = new List<MorselState<TValue>>();
+            while (await completions.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (completions.TryRead(out var c))
+                {
+                    var st = c.State;
+                    if (!st.Opened) { st.Opened = true; open.Add(st); }
+                    if (c.Row >= 0)
+                    {
+                        if (!ordered) await Append(st, c.Row, c.Value, c.Error).ConfigureAwait(false);
+                        else
+                        {
+                            st.Store(c.Row, c.Value, c.Error);
+                            while (st.NextInOrder < st.Input.Count && st.IsDone(st.NextInOrder))
+                            {
+                                int r = st.NextInOrder++;
+                                await Append(st, r, st.Values![r], st.Errors![r]).ConfigureAwait(false);
+                            }
+                        }
+                    }
+                    if (st.Appended == st.Input.Count)
+                    {
+                        await Send(st, last: true).ConfigureAwait(false);
+                        Interlocked.Add(ref stats.RowsInValue, st.Input.Count);
+                        st.Input.Release();
+                        st.Return();
+                        open.Remove(st);
+                    }
+                }
+                // Quiet: nothing more has finished right now, so let what has finished move on.
+                foreach (var st in open)
+                    if (st.Part is { Count: > 0 }) await Send(st, last: false).ConfigureAwait(false);
+            }
+
+            async ValueTask Append(MorselState<TValue> st, int row, TValue value, Exception? error)
+            {
+                st.Appended++;
+                if (error is not null)
+                {
+                    if (error is OperationCanceledException && ct.IsCancellationRequested) throw error;
+                    w.RowFailed(0, error, st.Input, row);
+                    if (info.OnError != OnError.Null)
+                    {
+                        st.Input.DisposeRow(row);
+                        return;
+                    }
+                    value = default!;
+                }
+                st.Part ??= pool.Rent();
+                if (st.Part.Count == st.Part.Capacity) await Send(st, last: false).ConfigureAwait(false);
+                st.Part ??= pool.Rent();
+                segment.Emit(st.Input, row, value, st.Part, st.Part.Count++);
+                Interlocked.Increment(ref stats.RowsOutValue);
+            }
+
+            ValueTask Send(MorselState<TValue> st, bool last)
+            {
+                var part = st.Part ?? pool.Rent();
+                st.Part = null;
+                part.Sequence = st.Input.Sequence;
+                part.Part = st.NextPart++;
+                part.LastPart = last;
+                return output.WriteAsync(part, ct);
+            }
+        }
+    }
+
+    private readonly record struct Completion<TValue>(MorselState<TValue> State, int Row, TValue Value, Exception? Error);
+
+    private sealed class MorselState<TValue>(Morsel input)
+    {
+        public Morsel Input { get; } = input;
+        public Morsel? Part;
+        public int NextPart;
+        public int Appended;
+        public int NextInOrder;
+        public bool Opened;
+        public TValue[]? Values;
+        public Exception?[]? Errors;
+        private bool[]? _done;
+
+        public void Store(int row, TValue value, Exception? error)
+        {
+            Values ??= ArrayPool<TValue>.Shared.Rent(Input.Count);
+            Errors ??= ArrayPool<Exception?>.Shared.Rent(Input.Count);
+            if (_done is null)
+            {
+                _done = ArrayPool<bool>.Shared.Rent(Input.Count);
+                Array.Clear(_done, 0, Input.Count);
+            }
+            Values[row] = value;
+            Errors[row] = error;
+            _done[row] = true;
+        }
+
+        public bool IsDone(int row) => _done is not null && _done[row];
+
+        public void Return()
+        {
+            if (Values is not null) ArrayPool<TValue>.Shared.Return(Values, RuntimeHelpers.IsReferenceOrContainsReferences<TValue>());
+            if (Errors is not null) ArrayPool<Exception?>.Shared.Return(Errors, true);
+            if (_done is not null) ArrayPool<bool>.Shared.Return(_done);
         }
     }
 

@@ -6,10 +6,11 @@ namespace Sluice;
 /// </summary>
 /// <remarks>
 /// Deadlock avoidance: a stage that turns one payload into another (download, then decode) needs new
-/// bytes while the rows queued in front of it hold the old ones. So the budget is tiered by segment:
-/// among the segments that have allocated, the k-th of n (in pipeline order) may fill the budget only
-/// up to k/n of the limit; the most downstream allocator may use all of it. Every grant still keeps
-/// bytes in flight at or under the limit.
+/// bytes while the rows queued in front of it hold the old ones. So the budget is tiered: of the n
+/// segments that make payload columns, the k-th (in pipeline order) may fill the budget only up to
+/// k/n of the limit, leaving the downstream ones room to drain it; the last may use all of it. The
+/// tiers are fixed when the run starts (the generator marks the stages that make payloads). Every
+/// grant keeps bytes in flight at or under the limit.
 /// </remarks>
 public sealed class MemoryBudget
 {
@@ -20,7 +21,7 @@ public sealed class MemoryBudget
     private long _inFlight;
     private long _peak;
     private long _acquired;
-    private ulong _allocators;
+    private readonly double[] _share = Enumerable.Repeat(1.0, 64).ToArray();
 
     /// <summary>A budget of <paramref name="limit"/> bytes; null means unbounded (still measured).</summary>
     public MemoryBudget(long? limit)
@@ -52,13 +53,21 @@ public sealed class MemoryBudget
     /// <summary>A shared unbounded budget for payloads made outside a run.</summary>
     public static MemoryBudget Unbounded { get; } = new(null);
 
-    internal static void Enter(MemoryBudget budget, int segment) => s_ambient.Value = new Ambient(budget, Math.Min(segment, 63));
+    /// <summary>
+    /// Sets the budget for the current worker. <paramref name="beforeWait"/> runs before a synchronous
+    /// acquire blocks: a CPU worker sends the finished rows it holds downstream there, so the memory they
+    /// hold can drain while it waits.
+    /// </summary>
+    internal static void Enter(MemoryBudget budget, int segment, Action? beforeWait = null) =>
+        s_ambient.Value = new Ambient(budget, Math.Min(segment, 63), beforeWait);
 
     /// <summary>Takes <paramref name="bytes"/> from the budget, blocking while it is spent.</summary>
     public void Acquire(long bytes, CancellationToken cancellationToken = default)
     {
         var wait = TryAcquireOrQueue(bytes, CurrentSegment, cancellationToken);
-        wait?.GetAwaiter().GetResult();
+        if (wait is null) return;
+        s_ambient.Value?.BeforeWait?.Invoke();
+        wait.GetAwaiter().GetResult();
     }
 
     /// <summary>Takes <paramref name="bytes"/> from the budget, waiting asynchronously while it is spent.</summary>
@@ -95,8 +104,9 @@ public sealed class MemoryBudget
             throw new MemoryBudgetExceededException(bytes, Limit);
         lock (_lock)
         {
-            _allocators |= 1UL << segment;
-            if (_waiters.Count == 0 && Fits(bytes, segment))
+            // A request that fits is granted even when others wait: the waiters may be upstream
+            // tiers that cannot fit until this very caller frees what it holds.
+            if (Fits(bytes, segment))
             {
                 Grant(bytes, segment);
                 return null;
@@ -114,11 +124,11 @@ public sealed class MemoryBudget
     {
         if (_inFlight == 0) return true;
         if (Limit == long.MaxValue) return true;
-        int n = System.Numerics.BitOperations.PopCount(_allocators);
-        int k = System.Numerics.BitOperations.PopCount(_allocators & ((1UL << segment) - 1)) + 1;
-        long tierLimit = n <= 1 ? Limit : (long)(Limit * (double)k / n);
-        return _inFlight + bytes <= tierLimit;
+        return _inFlight + bytes <= (long)(Limit * _share[segment]);
     }
+
+    /// <summary>Sets the share of the limit a tier may fill (see the remarks). Call before the run starts.</summary>
+    internal void SetShare(int segment, double share) => _share[Math.Min(segment, 63)] = share;
 
     private void Grant(long bytes, int segment)
     {
@@ -128,7 +138,7 @@ public sealed class MemoryBudget
         if (_inFlight > _peak) _peak = _inFlight;
     }
 
-    private sealed record Ambient(MemoryBudget Budget, int Segment);
+    private sealed record Ambient(MemoryBudget Budget, int Segment, Action? BeforeWait);
 
     private sealed class Waiter(long bytes, int segment)
     {

@@ -169,6 +169,8 @@ public static class Words
                     }
                     if (typeof(TProfile) == typeof(Profiling.On)) { long n = System.Diagnostics.Stopwatch.GetTimestamp(); worker.StageTicks[3] += n - t; t = n; }
 
+                    // Re-read: a stage that blocked on the memory budget may have sent the current morsel on.
+                    o = (Batch1)output.Current;
                     if (o.Count == o.Capacity) o = (Batch1)output.Flush();
                     int j = o.Count++;
                     o.Origin[j] = inp.Origin[i];

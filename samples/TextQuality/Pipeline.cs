@@ -1,8 +1,5 @@
-// The TextQuality pipeline as it will be written once the source generator lands. It is a .txt so that
-// nothing compiles it yet; rename it to Pipeline.cs in the sample project (which must leave Corpus/ out of
-// its compile items: Corpus/MakeCorpus.cs is a file-based app with top-level statements).
-//
-// The logic lives in Rules.cs (tested in tests/TextQuality.Tests); every stage here is a one-line call.
+// The TextQuality pipeline. The logic lives in Rules.cs (tested in tests/TextQuality.Tests); every stage
+// here is a one-line call, and the source generator fuses them all into one operator.
 
 using Sluice;
 
@@ -62,12 +59,3 @@ public static partial class TextQualityPipeline
 
     [Stage] static uint[] MinHash(string normalized) => Rules.MinHash(normalized);
 }
-
-// Program.cs of the sample, once PipelineHost is implemented (signature as in runtime/Hosting today; the
-// command-line options are PipelineHost's):
-//
-//     return await Sluice.PipelineHost.RunAsync(TextQuality.TextQualityPipeline.Create, args);
-//
-// with its input made by:
-//
-//     dotnet run samples/TextQuality/Corpus/MakeCorpus.cs -- --count 200000 --out data/textquality/input.jsonl --seed 42
