@@ -13,6 +13,9 @@ public sealed class Pipeline<TIn, TOut>
         Options = (options ?? new PipelineOptions()).Validate();
     }
 
+    // Morsels are pooled per pipeline, so repeated runs reuse them.
+    private MorselPool[]? _pools;
+
     /// <summary>The generated plan (stages, segments).</summary>
     public PipelinePlan<TIn, TOut> Plan { get; }
 
@@ -24,7 +27,7 @@ public sealed class Pipeline<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sink);
-        var executor = new Executor<TIn, TOut>(Plan, Options, cancellationToken);
+        var executor = new Executor<TIn, TOut>(Plan, Options, _pools ??= Executor<TIn, TOut>.CreatePools(Plan, Options), cancellationToken);
         return new PipelineRun(executor.Metrics, Task.Run(() => executor.RunAsync(source, sink), CancellationToken.None), executor.Cancel,
                                source.Description, sink.Description);
     }

@@ -19,14 +19,36 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     private readonly RunState _run;
     private readonly CancellationTokenSource _stop;
     private readonly long[] _segmentBusy;
+    private readonly bool _inlineSource;
+    private readonly bool _inlineSink;
+    private readonly object _sourceLock = new();
+    private readonly object _sinkLock = new();
+    private ISourceReader<TIn>? _reader;
+    private ISinkWriter<TOut>? _writer;
+    private TOut[]? _sinkBuffer;
+    private long _sequence;
+    private bool _sourceDone;
 
-    public Executor(PipelinePlan<TIn, TOut> plan, PipelineOptions options, CancellationToken cancellationToken)
+    internal static int MorselCapacity(PipelinePlan<TIn, TOut> plan, PipelineOptions options) =>
+        Math.Max(options.MorselSize, plan.Stages.Select(s => s.BatchSize).DefaultIfEmpty(0).Max());
+
+    internal static MorselPool[] CreatePools(PipelinePlan<TIn, TOut> plan, PipelineOptions options)
+    {
+        int capacity = MorselCapacity(plan, options);
+        return plan.Boundaries.Select(f => new MorselPool(f, capacity)).ToArray();
+    }
+
+    public Executor(PipelinePlan<TIn, TOut> plan, PipelineOptions options, MorselPool[] pools, CancellationToken cancellationToken)
     {
         _plan = plan;
         _options = options;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _capacity = Math.Max(options.MorselSize, plan.Stages.Select(s => s.BatchSize).DefaultIfEmpty(0).Max());
-        _pools = plan.Boundaries.Select(f => new MorselPool(f, _capacity)).ToArray();
+        _capacity = MorselCapacity(plan, options);
+        _pools = pools;
+        // A first CPU segment reads the source itself and a last one writes the sink itself (unless the
+        // output is ordered): with one worker a whole fused pipeline then runs on one thread, no hops.
+        _inlineSource = plan.Segments.Length > 0 && plan.Segments[0] is CpuSegment;
+        _inlineSink = plan.Segments.Length > 0 && plan.Segments[^1] is CpuSegment && !options.Ordered;
         _channels = new MorselChannel[plan.Boundaries.Length];
         for (int i = 0; i < _channels.Length; i++)
             _channels[i] = MorselChannel.Create(options.Ordered, options.EffectiveChannelCapacity, 0);
@@ -63,12 +85,16 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         try
         {
             writer = sink.Open(new SinkContext<TOut>(_plan.OutputCodec ?? RowCodec<TOut>.Default));
-            _channels[0].AddProducer();
-            tasks.Add(Guard(Task.Run(() => SourceAsync(source, ct), CancellationToken.None)));
+            _writer = writer;
+            _reader = source.Open(new SourceContext<TIn>(_plan.InputCodec ?? RowCodec<TIn>.Default, _run.SourceRowFailed));
+            if (!_inlineSource)
+            {
+                _channels[0].AddProducer();
+                tasks.Add(Guard(Task.Run(() => SourceAsync(ct), CancellationToken.None)));
+            }
             for (int s = 0; s < _plan.Segments.Length; s++)
                 tasks.AddRange(StartSegment(s, ct).Select(Guard));
-            var sinkTask = Guard(Task.Run(() => SinkAsync(writer, ct), CancellationToken.None));
-            tasks.Add(sinkTask);
+            if (!_inlineSink) tasks.Add(Guard(Task.Run(() => SinkAsync(ct), CancellationToken.None)));
             await Task.WhenAll(tasks).ConfigureAwait(false);
             await writer.CompleteAsync(ct).ConfigureAwait(false);
             completed = true;
@@ -81,6 +107,11 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         }
         finally
         {
+            if (_reader is not null)
+            {
+                try { await _reader.DisposeAsync().ConfigureAwait(false); }
+                catch (Exception e) { error ??= e; completed = false; }
+            }
             if (writer is not null)
             {
                 try { await writer.DisposeAsync().ConfigureAwait(false); }
@@ -134,35 +165,57 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     // Budget tiers: 0 is the source, segment s allocates as tier s + 1.
     private static int Tier(int segment) => segment + 1;
 
-    private async Task SourceAsync(ISource<TIn> source, CancellationToken ct)
+    private async Task SourceAsync(CancellationToken ct)
     {
         MemoryBudget.Enter(_run.Budget, 0);
         var output = _channels[0];
         try
         {
-            var context = new SourceContext<TIn>(_plan.InputCodec ?? RowCodec<TIn>.Default, _run.SourceRowFailed);
-            await using var reader = source.Open(context);
             var buffer = new TIn[_capacity];
-            long sequence = 0;
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested();
-                int want = MorselRows();
-                int n = await reader.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
-                if (n == 0) break;
-                var m = _pools[0].Rent();
-                _plan.Loader.Load(buffer.AsSpan(0, n), m);
-                m.Count = n;
-                m.Sequence = sequence++;
-                Interlocked.Add(ref _run.Metrics.RowsReadValue, n);
+            while (ReadMorsel(buffer, ct) is { } m)
                 await output.WriteAsync(m, ct).ConfigureAwait(false);
-                if (RuntimeHelpers.IsReferenceOrContainsReferences<TIn>()) Array.Clear(buffer, 0, n);
-            }
         }
         finally
         {
             output.ProducerDone();
         }
+    }
+
+    /// <summary>
+    /// Reads the next source chunk into a first-boundary morsel; null at the end. Safe to call from
+    /// several workers at once (the read is serialised, the loading is not); <paramref name="buffer"/>
+    /// is the caller's own.
+    /// </summary>
+    private Morsel? ReadMorsel(TIn[] buffer, CancellationToken ct)
+    {
+        ReadOnlySpan<TIn> rows;
+        long sequence;
+        lock (_sourceLock)
+        {
+            if (_sourceDone) return null;
+            ct.ThrowIfCancellationRequested();
+            int want = MorselRows();
+            if (_reader is IChunkedSourceReader<TIn> chunked)
+            {
+                if (!chunked.TryReadChunk(want, out var chunk)) { _sourceDone = true; return null; }
+                rows = chunk.Span;
+            }
+            else
+            {
+                var read = _reader!.ReadAsync(buffer.AsMemory(0, want), ct);
+                int n = read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult();
+                if (n == 0) { _sourceDone = true; return null; }
+                rows = buffer.AsSpan(0, n);
+            }
+            sequence = _sequence++;
+            Interlocked.Add(ref _run.Metrics.RowsReadValue, rows.Length);
+        }
+        var m = _pools[0].Rent();
+        _plan.Loader.Load(rows, m);
+        m.Count = rows.Length;
+        m.Sequence = sequence;
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TIn>() && rows.Overlaps(buffer)) Array.Clear(buffer, 0, rows.Length);
+        return m;
     }
 
     // Heavy rows travel in small morsels: aim at MorselBytes of payload per morsel.
@@ -178,19 +231,36 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         return (int)Math.Clamp(target / perRow, 1, _capacity);
     }
 
-    private async Task SinkAsync(ISinkWriter<TOut> writer, CancellationToken ct)
+    private async Task SinkAsync(CancellationToken ct)
     {
         var input = _channels[^1];
-        var buffer = new TOut[_capacity];
         while (await input.ReadAsync(ct).ConfigureAwait(false) is { } m)
+            WriteMorsel(m, ct);
+    }
+
+    /// <summary>Builds a morsel's output rows and writes them to the sink; safe to call from several workers.</summary>
+    private void WriteMorsel(Morsel m, CancellationToken ct)
+    {
+        int n = m.Count;
+        if (n == 0) { m.Release(); return; }
+        lock (_sinkLock)
         {
-            int n = m.Count;
-            _plan.Unloader.Unload(m, buffer.AsSpan(0, n));
-            m.Release();
-            await writer.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            if (_writer is IDirectSinkWriter<TOut> direct)
+            {
+                _plan.Unloader.Unload(m, direct.GetSpan(n));
+                direct.Advance(n);
+            }
+            else
+            {
+                var buffer = _sinkBuffer ??= new TOut[_capacity];
+                _plan.Unloader.Unload(m, buffer.AsSpan(0, n));
+                var write = _writer!.WriteAsync(buffer.AsMemory(0, n), ct);
+                if (!write.IsCompletedSuccessfully) write.AsTask().GetAwaiter().GetResult();
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<TOut>()) Array.Clear(buffer, 0, n);
+            }
             Interlocked.Add(ref _run.Metrics.RowsWrittenValue, n);
-            if (RuntimeHelpers.IsReferenceOrContainsReferences<TOut>()) Array.Clear(buffer, 0, n);
         }
+        m.Release();
     }
 
     private IEnumerable<Task> StartSegment(int s, CancellationToken ct)
@@ -253,18 +323,23 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         MorselWriter? writer = null;
         try
         {
-            writer = new MorselWriter(_pools[s + 1], m => output.Write(m, ct));
-            var flusher = writer;
-            MemoryBudget.Enter(_run.Budget, Tier(s), flusher.FlushPending);
+            bool last = s == _plan.Segments.Length - 1;
+            Action<Morsel> send = last && _inlineSink ? m => WriteMorsel(m, ct) : m => output.Write(m, ct);
+            writer = new MorselWriter(_pools[s + 1], send);
+            // Only segments that make payloads can block on the budget; they flush finished rows first.
+            bool payloads = segment.Stages.Any(st => _plan.Stages[st].MakesPayload);
+            MemoryBudget.Enter(_run.Budget, Tier(s), payloads ? writer.FlushPending : null);
             w = NewWorker(segment, s, worker, ct);
             long morsels = 0;
-            while (input.Read(ct) is { } m)
+            var buffer = s == 0 && _inlineSource ? new TIn[_capacity] : null;
+            while ((buffer is not null ? ReadMorsel(buffer, ct) : input.Read(ct)) is { } m)
             {
                 ct.ThrowIfCancellationRequested();
                 w.ResetCounters();
                 writer.Begin(m.Sequence);
                 long t0 = Stopwatch.GetTimestamp();
-                if ((morsels++ & 15) == 0) segment.Run<Profiling.On>(m, writer, w);
+                // Per-stage timing on one morsel in 128: enough to split the segment's exact busy time.
+                if ((morsels++ & 127) == 0) segment.Run<Profiling.On>(m, writer, w);
                 else segment.Run<Profiling.Off>(m, writer, w);
                 long busy = Stopwatch.GetTimestamp() - t0;
                 writer.End();
@@ -419,6 +494,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             var info = ex._plan.Stages[segment.Stages[0]];
             var stats = ex._run.Stages[segment.Stages[0]];
             var slots = new SemaphoreSlim(Math.Max(1, info.MaxConcurrency));
+            var window = ex._options.Ordered ? new SemaphoreSlim(Math.Max(1, info.MaxConcurrency)) : null;
             var completions = System.Threading.Channels.Channel.CreateUnbounded<Completion<TValue>>(
                 new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
             var calls = new List<Task>();
@@ -428,13 +504,16 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             {
                 w = ex.NewWorker(segment, s, 0, ct);
                 var worker = w;
-                emitter = Task.Run(() => EmitAsync(segment, worker, completions.Reader, ct), CancellationToken.None);
+                emitter = Task.Run(() => EmitAsync(segment, worker, completions.Reader, window, ct), CancellationToken.None);
                 while (await input.ReadAsync(ct).ConfigureAwait(false) is { } m)
                 {
                     var state = new MorselState<TValue>(m);
-                    if (m.Count == 0) completions.Writer.TryWrite(new Completion<TValue>(state, -1, default!, null));
+                    // Registration comes first, in input order: the emitter keeps morsels in this order.
+                    completions.Writer.TryWrite(new Completion<TValue>(state, -1, default!, null));
                     for (int i = 0; i < m.Count; i++)
                     {
+                        // Ordered: at most MaxConcurrency rows between the oldest unsent and the newest started.
+                        if (window is not null) await window.WaitAsync(ct).ConfigureAwait(false);
                         await slots.WaitAsync(ct).ConfigureAwait(false);
                         if (emitter.IsFaulted) await emitter.ConfigureAwait(false);
                         long t0 = Stopwatch.GetTimestamp();
@@ -483,47 +562,63 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         }
 
         // The single reader of completions: appends finished rows to their morsel's current part and
-        // sends parts when full, when the completions go quiet, and (as the last part) when a morsel is done.
+        // sends parts when full, when the completions go quiet, and (as the last part) when a morsel is
+        // done. Ordered: rows are appended and parts sent strictly in input order (the head morsel
+        // first), so every part sent is the one the ordered channel expects and never waits on later ones.
         private async Task EmitAsync<TValue>(AsyncSegment<TValue> segment, SegmentWorker w,
-            System.Threading.Channels.ChannelReader<Completion<TValue>> completions, CancellationToken ct)
+            System.Threading.Channels.ChannelReader<Completion<TValue>> completions, SemaphoreSlim? window, CancellationToken ct)
         {
             var output = ex._channels[s + 1];
             var pool = ex._pools[s + 1];
             var info = ex._plan.Stages[segment.Stages[0]];
             var stats = ex._run.Stages[segment.Stages[0]];
-            bool ordered = ex._options.Ordered;
-            var open = new List<MorselState<TValue>>();
+            bool ordered = window is not null;
+            var open = new List<MorselState<TValue>>();   // in input order
             while (await completions.WaitToReadAsync(ct).ConfigureAwait(false))
             {
                 while (completions.TryRead(out var c))
                 {
                     var st = c.State;
-                    if (!st.Opened) { st.Opened = true; open.Add(st); }
-                    if (c.Row >= 0)
+                    if (c.Row < 0) open.Add(st);
+                    else if (ordered) st.Store(c.Row, c.Value, c.Error);
+                    else await Append(st, c.Row, c.Value, c.Error).ConfigureAwait(false);
+
+                    if (ordered)
                     {
-                        if (!ordered) await Append(st, c.Row, c.Value, c.Error).ConfigureAwait(false);
-                        else
+                        while (open.Count > 0)
                         {
-                            st.Store(c.Row, c.Value, c.Error);
-                            while (st.NextInOrder < st.Input.Count && st.IsDone(st.NextInOrder))
+                            var head = open[0];
+                            while (head.NextInOrder < head.Input.Count && head.IsDone(head.NextInOrder))
                             {
-                                int r = st.NextInOrder++;
-                                await Append(st, r, st.Values![r], st.Errors![r]).ConfigureAwait(false);
+                                int r = head.NextInOrder++;
+                                await Append(head, r, head.Values![r], head.Errors![r]).ConfigureAwait(false);
+                                window!.Release();
                             }
+                            if (head.Appended < head.Input.Count) break;
+                            await Finish(head).ConfigureAwait(false);
+                            open.RemoveAt(0);
                         }
                     }
-                    if (st.Appended == st.Input.Count)
+                    else if (st.Appended == st.Input.Count)
                     {
-                        await Send(st, last: true).ConfigureAwait(false);
-                        Interlocked.Add(ref stats.RowsInValue, st.Input.Count);
-                        st.Input.Release();
-                        st.Return();
+                        await Finish(st).ConfigureAwait(false);
                         open.Remove(st);
                     }
                 }
                 // Quiet: nothing more has finished right now, so let what has finished move on.
                 foreach (var st in open)
+                {
                     if (st.Part is { Count: > 0 }) await Send(st, last: false).ConfigureAwait(false);
+                    if (ordered) break;
+                }
+            }
+
+            async ValueTask Finish(MorselState<TValue> st)
+            {
+                await Send(st, last: true).ConfigureAwait(false);
+                Interlocked.Add(ref stats.RowsInValue, st.Input.Count);
+                st.Input.Release();
+                st.Return();
             }
 
             async ValueTask Append(MorselState<TValue> st, int row, TValue value, Exception? error)
@@ -568,7 +663,6 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         public int NextPart;
         public int Appended;
         public int NextInOrder;
-        public bool Opened;
         public TValue[]? Values;
         public Exception?[]? Errors;
         private bool[]? _done;

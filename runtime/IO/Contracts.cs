@@ -19,6 +19,29 @@ public interface ISourceReader<T> : IAsyncDisposable
     ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Optional for readers over rows already in memory: hands out slices of them instead of copying
+/// them into the runtime's buffer.
+/// </summary>
+public interface IChunkedSourceReader<T>
+{
+    /// <summary>The next up to <paramref name="max"/> rows; false at the end. The memory stays valid for the run.</summary>
+    bool TryReadChunk(int max, out ReadOnlyMemory<T> rows);
+}
+
+/// <summary>
+/// Optional for sink writers that keep rows in memory: the runtime builds output rows straight into
+/// the span the writer hands out (like <see cref="System.Buffers.IBufferWriter{T}"/>), with no copy.
+/// </summary>
+public interface IDirectSinkWriter<T>
+{
+    /// <summary>A span of exactly <paramref name="count"/> rows to fill.</summary>
+    Span<T> GetSpan(int count);
+
+    /// <summary>Commits the <paramref name="count"/> rows written into the last span.</summary>
+    void Advance(int count);
+}
+
 /// <summary>What a source reader gets from the run: the row codec and a place for bad rows.</summary>
 public sealed class SourceContext<T>
 {
