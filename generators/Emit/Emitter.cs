@@ -136,22 +136,26 @@ internal sealed class Emitter
     private string DisposeCall(int c, string expression) =>
         _m.Columns[c].Type.IsReferenceType ? $"{expression}?.Dispose();" : $"{expression}.Dispose();";
 
+    // The input row travels with each row for dead letters; after the last segment nothing can fail.
+    private bool HasOrigin(int boundary) => boundary < _p.Segments.Length;
+
     private void WriteBoundary(int b)
     {
         var cols = _p.Boundaries[b];
+        bool origin = HasOrigin(b);
         _w.Open($"private sealed class __Boundary{b} : {G}Morsel");
-        _w.Line($"public readonly {_in}[] Origin;");
+        if (origin) _w.Line($"public readonly {_in}[] Origin;");
         foreach (var c in cols) _w.Line($"public readonly {ColType(c)}[] {Field(c)};");
         _w.Open($"public __Boundary{b}(int capacity) : base(capacity)");
-        _w.Line($"Origin = new {_in}[capacity];");
+        if (origin) _w.Line($"Origin = new {_in}[capacity];");
         foreach (var c in cols) _w.Line($"{Field(c)} = new {ArrayNew(ColType(c), "capacity")};");
         _w.Close();
-        _w.Line("public override object? GetOrigin(int row) => Origin[row];");
+        _w.Line(origin ? "public override object? GetOrigin(int row) => Origin[row];" : "public override object? GetOrigin(int row) => null;");
         _w.Open("public override void DisposeRow(int row)");
         foreach (var c in cols.Where(Disposable)) _w.Line(DisposeCall(c, $"{Field(c)}[row]"));
         _w.Close();
         _w.Open("protected override void ClearRows()");
-        _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{_in}>()) global::System.Array.Clear(Origin, 0, Count);");
+        if (origin) _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{_in}>()) global::System.Array.Clear(Origin, 0, Count);");
         foreach (var c in cols)
             _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{ColType(c)}>()) global::System.Array.Clear({Field(c)}, 0, Count);");
         _w.Close();
@@ -217,8 +221,23 @@ internal sealed class Emitter
         public readonly List<int> Owned = new();                  // disposable columns this row still owns
     }
 
+    // The tight form needs no per-row cleanup: no explode, no Null policy, no payload columns.
+    private bool IsSimple(int s)
+    {
+        var seg = _p.Segments[s];
+        var stages = seg.Stages.Select(x => _m.Stages[x]).ToList();
+        return stages.All(st => st.Kind != StageKind.Explode && st.OnError != 3)
+            && !_p.Boundaries[s].Any(Disposable)
+            && !stages.SelectMany(st => st.Writes).Any(Disposable);
+    }
+
     private void WriteCpuSegment(int s)
     {
+        if (IsSimple(s))
+        {
+            WriteSimpleCpuSegment(s);
+            return;
+        }
         var seg = _p.Segments[s];
         var input = _p.Boundaries[s];
         string stages = string.Join(", ", seg.Stages.Select(x => _planIndex[x]));
@@ -241,6 +260,99 @@ internal sealed class Emitter
         _w.Close();
         for (int pos = 0; pos < seg.Stages.Length; pos++)
             if (_m.Stages[seg.Stages[pos]].Kind is StageKind.Filter or StageKind.Explode) _w.Line($"__w.RowsOut[{pos}] += __out{pos};");
+        _w.Line("_ = __ct;");
+        _w.Line("_ = __res;");
+        _w.Close();
+        _w.Close();
+        _w.Line();
+    }
+
+    /// <summary>
+    /// The tight fused loop: input columns as spans, the output count and arrays in locals, and one try
+    /// around the whole loop that reports the failing stage and resumes at the next row, so no handler
+    /// sits inside the loop body and the row's values stay in registers.
+    /// </summary>
+    private void WriteSimpleCpuSegment(int s)
+    {
+        var seg = _p.Segments[s];
+        var input = _p.Boundaries[s];
+        var output = _p.Boundaries[s + 1];
+        bool originIn = HasOrigin(s), originOut = HasOrigin(s + 1);
+        string outType = $"__Boundary{s + 1}";
+        string As(string e) => $"global::System.Runtime.CompilerServices.Unsafe.As<{outType}>({e})";
+
+        _w.Open($"private sealed class __Segment{s} : {G}CpuSegment");
+        _w.Line($"public __Segment{s}() : base({string.Join(", ", seg.Stages.Select(x => _planIndex[x]))}) {{ }}");
+        _w.Line($"public override object? CreateResources({G}PipelineContext context) => new __Resources{s}(context);");
+        _w.Open($"public override void Run<TProfile>({G}Morsel __input, {G}MorselWriter __output, {G}SegmentWorker __w)");
+        _w.Line($"var __in = (__Boundary{s})__input;");
+        _w.Line($"var __res = (__Resources{s})__w.Resources!;");
+        _w.Line("var __ct = __w.Context.CancellationToken;");
+        _w.Line("int __n = __in.Count;");
+        if (originIn && originOut) _w.Line($"var __a_Origin = new global::System.ReadOnlySpan<{_in}>(__in.Origin, 0, __n);");
+        foreach (var c in input) _w.Line($"var __a_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
+        _w.Line($"var __o = {As("__output.Current")};");
+        _w.Line("int __j = __o.Count, __cap = __o.Capacity;");
+        if (originOut) _w.Line($"var __oc_Origin = __o.Origin;");
+        foreach (var c in output) _w.Line($"var __oc_{_m.Columns[c].Name} = __o.{Field(c)};");
+        for (int pos = 0; pos < seg.Stages.Length; pos++)
+            if (_m.Stages[seg.Stages[pos]].Kind == StageKind.Filter) _w.Line($"long __out{pos} = 0;");
+        _w.Line("long __t = typeof(TProfile) == typeof(global::Sluice.Profiling.On) ? global::System.Diagnostics.Stopwatch.GetTimestamp() : 0L;");
+        _w.Line("int __i = 0, __stage = 0;");
+        _w.Open("while (true)");
+        _w.Open("try");
+        _w.Open("for (; __i < __n; __i++)");
+        var values = new Dictionary<int, string>();
+        string Value(int c)
+        {
+            if (values.TryGetValue(c, out var v)) return v;
+            _w.Line($"var {Local(c)} = __a_{_m.Columns[c].Name}[__i];");
+            return values[c] = Local(c);
+        }
+        for (int pos = 0; pos < seg.Stages.Length; pos++)
+        {
+            var st = _m.Stages[seg.Stages[pos]];
+            var args = st.Parameters.Where(p => p.Kind == ParamKind.Column).ToDictionary(p => p, p => Value(p.Index));
+            string call = $"{_cls}.{st.Method}({Args(st, p => args[p], "__w.Context")})";
+            _w.Line($"__stage = {pos};");
+            if (st.Kind == StageKind.Filter)
+            {
+                _w.Line($"bool __keep{pos} = {call};");
+                Tick(pos);
+                _w.Line($"if (!__keep{pos}) continue;");
+                _w.Line($"__out{pos}++;");
+            }
+            else
+            {
+                int c = st.Writes[0];
+                _w.Line($"{ColType(c)} {Local(c)} = {call};");
+                values[c] = Local(c);
+                Tick(pos);
+            }
+        }
+        _w.Line("__stage = -1; // writing the row: a failure here is the run's, not the row's");
+        _w.Open("if (__j == __cap)");
+        _w.Line("__o.Count = __j;");
+        _w.Line($"__o = {As("__output.Flush()")};");
+        _w.Line("__j = __o.Count;");
+        _w.Line("__cap = __o.Capacity;");
+        if (originOut) _w.Line("__oc_Origin = __o.Origin;");
+        foreach (var c in output) _w.Line($"__oc_{_m.Columns[c].Name} = __o.{Field(c)};");
+        _w.Close();
+        if (originOut) _w.Line("__oc_Origin[__j] = __a_Origin[__i];");
+        foreach (var c in output) _w.Line($"__oc_{_m.Columns[c].Name}[__j] = {(values.TryGetValue(c, out var v) ? v : $"__a_{_m.Columns[c].Name}[__i]")};");
+        _w.Line("__j++;");
+        _w.Close();
+        _w.Line("break;");
+        _w.Close();
+        _w.Open("catch (global::System.Exception __e) when (__stage >= 0)");
+        _w.Line("__w.RowFailed(__stage, __e, __input, __i);");
+        _w.Line("__i++;");
+        _w.Close();
+        _w.Close();
+        _w.Line("__o.Count = __j;");
+        for (int pos = 0; pos < seg.Stages.Length; pos++)
+            if (_m.Stages[seg.Stages[pos]].Kind == StageKind.Filter) _w.Line($"__w.RowsOut[{pos}] += __out{pos};");
         _w.Line("_ = __ct;");
         _w.Line("_ = __res;");
         _w.Close();
@@ -387,7 +499,7 @@ internal sealed class Emitter
         _w.Line($"__o = global::System.Runtime.CompilerServices.Unsafe.As<__Boundary{s + 1}>(__output.Current);");
         _w.Line($"if (__o.Count == __o.Capacity) __o = global::System.Runtime.CompilerServices.Unsafe.As<__Boundary{s + 1}>(__output.Flush());");
         _w.Line("int __j = __o.Count++;");
-        _w.Line("__o.Origin[__j] = __in.Origin[__i];");
+        if (HasOrigin(s + 1)) _w.Line("__o.Origin[__j] = __in.Origin[__i];");
         foreach (var c in _p.Boundaries[s + 1])
             _w.Line($"__o.{Field(c)}[__j] = {OwnedExpression(scope, c)};");
     }
@@ -413,7 +525,7 @@ internal sealed class Emitter
         _w.Open($"public override void Emit({G}Morsel __input, int __row, {t} __value, {G}Morsel __output, int __j)");
         _w.Line($"var __in = (__Boundary{s})__input;");
         _w.Line($"var __o = (__Boundary{s + 1})__output;");
-        _w.Line("__o.Origin[__j] = __in.Origin[__row];");
+        if (HasOrigin(s + 1)) _w.Line("__o.Origin[__j] = __in.Origin[__row];");
         foreach (var col in _p.Boundaries[s + 1])
             _w.Line($"__o.{Field(col)}[__j] = {(col == c ? "__value" : $"__in.{Field(col)}[__row]")};");
         foreach (var col in _p.Boundaries[s].Where(x => Disposable(x) && !_p.Boundaries[s + 1].Contains(x)))
@@ -477,7 +589,7 @@ internal sealed class Emitter
 
         _w.Open($"private static void __PassThrough(__Boundary{s} __b, __Boundary{s + 1} __o)");
         _w.Line("int __n = __b.Count;");
-        _w.Line("global::System.Array.Copy(__b.Origin, __o.Origin, __n);");
+        if (HasOrigin(s + 1)) _w.Line("global::System.Array.Copy(__b.Origin, __o.Origin, __n);");
         foreach (var c in output.Where(input.Contains))
             _w.Line($"global::System.Array.Copy(__b.{Field(c)}, __o.{Field(c)}, __n);");
         foreach (var c in input.Where(x => Disposable(x) && !output.Contains(x)))
@@ -497,7 +609,7 @@ internal sealed class Emitter
         _w.Line("var __m = (__Boundary0)morsel;");
         _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
         _w.Line("var __r = rows[__i];");
-        _w.Line("__m.Origin[__i] = __r;");
+        if (HasOrigin(0)) _w.Line("__m.Origin[__i] = __r;");
         foreach (var c in _p.Boundaries[0]) _w.Line($"__m.{Field(c)}[__i] = __r.{_m.Columns[c].Name};");
         _w.Close();
         _w.Line("__m.Count = rows.Length;");

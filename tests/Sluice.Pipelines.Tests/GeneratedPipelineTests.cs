@@ -50,3 +50,22 @@ public class GeneratedPipelineTests
         Assert.Equal(new Sum(1, 4, 2.0), Assert.Single(rows));
     }
 }
+
+public class TightLoopTests
+{
+    [Fact]
+    public async Task A_throwing_row_in_the_tight_loop_is_dead_lettered_and_the_following_rows_go_on()
+    {
+        var input = Enumerable.Range(0, 10).Select(i => new Numbers(i, 0)).Concat(new[] { new Numbers(0, 1) }).ToArray();
+        var output = new List<Ratio>();
+        var result = await Fragile.Create(new PipelineOptions { Workers = 1 }).RunAsync(Source.From(input), Sink.To(output));
+        Assert.Equal(2, result.RowsFailed);
+        Assert.All(result.FailureSamples, f => Assert.Equal("Inverse", f.Stage));
+        Assert.All(result.FailureSamples, f => Assert.Equal(nameof(DivideByZeroException), f.ErrorType));
+        Assert.Equal(new[] { 2, 3, 4, 5, 6, 7, 8, 9 }, output.Select(r => r.A).Order());
+        var inverse = result.Metrics.Stages.Single(s => s.Name == "Inverse");
+        Assert.Equal(11, inverse.RowsIn);
+        Assert.Equal(9, inverse.RowsOut);
+        Assert.Equal(2, inverse.Failed);
+    }
+}

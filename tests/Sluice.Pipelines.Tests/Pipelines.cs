@@ -50,3 +50,13 @@ public static partial class Arithmetic
     [Stage] static double Half(int total) => total / 2.0;
     [Stage] static int Unused(int a) => a * 3;   // nobody reads it: not run, warned (SLU1001)
 }
+
+public sealed record Ratio(int A, int Inverse);
+
+/// <summary>The tight loop form (no explode, no payloads) with a stage that throws on some rows.</summary>
+[Pipeline(typeof(Numbers), typeof(Ratio))]
+public static partial class Fragile
+{
+    [Stage] static int Inverse(int a) => 100 / a;          // a == 0 throws
+    [Filter] static bool Small(int inverse) => inverse < 60;
+}
