@@ -292,7 +292,9 @@ internal sealed class Emitter
         if (originIn && originOut) _w.Line($"var __a_Origin = new global::System.ReadOnlySpan<{_in}>(__in.Origin, 0, __n);");
         foreach (var c in input) _w.Line($"var __a_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
         _w.Line($"var __o = {As("__output.Current")};");
-        _w.Line("int __j = __o.Count, __cap = __o.Capacity;");
+        // Rows out never exceed rows in here, so one check up front replaces a check per row.
+        _w.Line($"if (__o.Capacity - __o.Count < __n) __o = {As("__output.Flush()")};");
+        _w.Line("int __j = __o.Count;");
         if (originOut) _w.Line($"var __oc_Origin = __o.Origin;");
         foreach (var c in output) _w.Line($"var __oc_{_m.Columns[c].Name} = __o.{Field(c)};");
         for (int pos = 0; pos < seg.Stages.Length; pos++)
@@ -331,14 +333,6 @@ internal sealed class Emitter
             }
         }
         _w.Line("__stage = -1; // writing the row: a failure here is the run's, not the row's");
-        _w.Open("if (__j == __cap)");
-        _w.Line("__o.Count = __j;");
-        _w.Line($"__o = {As("__output.Flush()")};");
-        _w.Line("__j = __o.Count;");
-        _w.Line("__cap = __o.Capacity;");
-        if (originOut) _w.Line("__oc_Origin = __o.Origin;");
-        foreach (var c in output) _w.Line($"__oc_{_m.Columns[c].Name} = __o.{Field(c)};");
-        _w.Close();
         if (originOut) _w.Line("__oc_Origin[__j] = __a_Origin[__i];");
         foreach (var c in output) _w.Line($"__oc_{_m.Columns[c].Name}[__j] = {(values.TryGetValue(c, out var v) ? v : $"__a_{_m.Columns[c].Name}[__i]")};");
         _w.Line("__j++;");
@@ -607,12 +601,16 @@ internal sealed class Emitter
         _w.Open($"private sealed class __Loader : {G}RowLoader<{_in}>");
         _w.Open($"public override void Load(global::System.ReadOnlySpan<{_in}> rows, {G}Morsel morsel)");
         _w.Line("var __m = (__Boundary0)morsel;");
+        _w.Line("int __n = rows.Length;");
+        // Column arrays as spans in locals: the loop neither reloads fields nor checks bounds it can prove.
+        if (HasOrigin(0)) _w.Line($"var __origin = new global::System.Span<{_in}>(__m.Origin, 0, __n);");
+        foreach (var c in _p.Boundaries[0]) _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.Span<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
         _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
-        _w.Line("var __r = rows[__i];");
-        if (HasOrigin(0)) _w.Line("__m.Origin[__i] = __r;");
-        foreach (var c in _p.Boundaries[0]) _w.Line($"__m.{Field(c)}[__i] = __r.{_m.Columns[c].Name};");
+        _w.Line("ref readonly var __r = ref rows[__i];");
+        if (HasOrigin(0)) _w.Line("__origin[__i] = __r;");
+        foreach (var c in _p.Boundaries[0]) _w.Line($"__c_{_m.Columns[c].Name}[__i] = __r.{_m.Columns[c].Name};");
         _w.Close();
-        _w.Line("__m.Count = rows.Length;");
+        _w.Line("__m.Count = __n;");
         _w.Close();
         _w.Close();
         _w.Line();
@@ -625,8 +623,11 @@ internal sealed class Emitter
         _w.Open($"public override void Unload({G}Morsel morsel, global::System.Span<{_out}> rows)");
         _w.Line($"var __m = (__Boundary{last})morsel;");
         _w.Line("int __n = __m.Count;");
-        _w.Open("for (int __i = 0; __i < __n; __i++)");
-        var values = _m.OutputColumns.Select(c => $"__m.{Field(c)}[__i]").ToList();
+        _w.Line("rows = rows.Slice(0, __n);");
+        foreach (var c in _m.OutputColumns.Distinct())
+            _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
+        _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
+        var values = _m.OutputColumns.Select(c => $"__c_{_m.Columns[c].Name}[__i]").ToList();
         _w.Line($"rows[__i] = {Construct(_m.Output, i => values[i])};");
         _w.Close();
         _w.Close();
