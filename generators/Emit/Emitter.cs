@@ -139,23 +139,64 @@ internal sealed class Emitter
     // The input row travels with each row for dead letters; after the last segment nothing can fail.
     private bool HasOrigin(int boundary) => boundary < _p.Segments.Length;
 
+    // Row-major edges: when the first segment is a fused CPU loop it reads the input records' fields
+    // straight from the Origin column (no column scatter on load); when the last one is, it builds the
+    // output records itself (no gather on unload). Async and batch segments need real columns.
+    private bool RowMajorIn => _p.Segments.Length > 0 && _p.Segments[0].Kind == SegmentKind.Cpu;
+    private bool RowMajorOut => _p.Segments.Length > 0 && _p.Segments[_p.Segments.Length - 1].Kind == SegmentKind.Cpu;
+    private bool IsRowMajorOut(int boundary) => RowMajorOut && boundary == _p.Segments.Length;
+
+    private IEnumerable<int> Stored(int boundary) =>
+        (boundary == 0 && RowMajorIn) || IsRowMajorOut(boundary) ? Enumerable.Empty<int>() : _p.Boundaries[boundary];
+
+    private string InputExpr(int s, int c, string index, string morsel = "__in") =>
+        s == 0 && RowMajorIn ? $"{OriginAt(s, index, morsel)}.{_m.Columns[c].Name}" : $"{morsel}.{Field(c)}[{index}]";
+
+    private string OriginAt(int s, string index, string morsel = "__in") =>
+        s == 0 && RowMajorIn ? $"{morsel}.Origin[{morsel}.OriginOffset + {index}]" : $"{morsel}.Origin[{index}]";
+
+    private string OutputRow(System.Func<int, string> column) =>
+        Construct(_m.Output, i => column(_m.OutputColumns[i]));
+
     private void WriteBoundary(int b)
     {
-        var cols = _p.Boundaries[b];
+        var cols = Stored(b).ToList();
         bool origin = HasOrigin(b);
+        bool rows = IsRowMajorOut(b);
         _w.Open($"private sealed class __Boundary{b} : {G}Morsel");
-        if (origin) _w.Line($"public readonly {_in}[] Origin;");
+        bool attach = b == 0 && RowMajorIn;
+        if (attach)
+        {
+            // The input rows, either this morsel's own copy or a slice of the caller's array (TryAttach).
+            _w.Line($"public readonly {_in}[] Own;");
+            _w.Line($"public {_in}[] Origin;");
+            _w.Line("public int OriginOffset;");
+        }
+        else if (origin) _w.Line($"public readonly {_in}[] Origin;");
+        if (rows) _w.Line($"public readonly {_out}[] Rows;");
         foreach (var c in cols) _w.Line($"public readonly {ColType(c)}[] {Field(c)};");
         _w.Open($"public __Boundary{b}(int capacity) : base(capacity)");
-        if (origin) _w.Line($"Origin = new {_in}[capacity];");
+        if (attach) _w.Line($"Origin = Own = new {_in}[capacity];");
+        else if (origin) _w.Line($"Origin = new {_in}[capacity];");
+        if (rows) _w.Line($"Rows = new {_out}[capacity];");
         foreach (var c in cols) _w.Line($"{Field(c)} = new {ArrayNew(ColType(c), "capacity")};");
         _w.Close();
-        _w.Line(origin ? "public override object? GetOrigin(int row) => Origin[row];" : "public override object? GetOrigin(int row) => null;");
+        _w.Line(attach ? "public override object? GetOrigin(int row) => Origin[OriginOffset + row];"
+            : origin ? "public override object? GetOrigin(int row) => Origin[row];" : "public override object? GetOrigin(int row) => null;");
         _w.Open("public override void DisposeRow(int row)");
         foreach (var c in cols.Where(Disposable)) _w.Line(DisposeCall(c, $"{Field(c)}[row]"));
+        if (b == 0 && RowMajorIn)
+            foreach (var c in _p.Boundaries[0].Where(Disposable)) _w.Line(DisposeCall(c, $"Origin[OriginOffset + row].{_m.Columns[c].Name}"));
         _w.Close();
         _w.Open("protected override void ClearRows()");
-        if (origin) _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{_in}>()) global::System.Array.Clear(Origin, 0, Count);");
+        if (attach)
+        {
+            // Never clear the caller's array: just let go of it.
+            _w.Line("if (!ReferenceEquals(Origin, Own)) { Origin = Own; OriginOffset = 0; }");
+            _w.Line($"else if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{_in}>()) global::System.Array.Clear(Own, 0, Count);");
+        }
+        else if (origin) _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{_in}>()) global::System.Array.Clear(Origin, 0, Count);");
+        if (rows) _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{_out}>()) global::System.Array.Clear(Rows, 0, Count);");
         foreach (var c in cols)
             _w.Line($"if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{ColType(c)}>()) global::System.Array.Clear({Field(c)}, 0, Count);");
         _w.Close();
@@ -238,6 +279,7 @@ internal sealed class Emitter
             WriteSimpleCpuSegment(s);
             return;
         }
+        _segment = s;
         var seg = _p.Segments[s];
         var input = _p.Boundaries[s];
         string stages = string.Join(", ", seg.Stages.Select(x => _planIndex[x]));
@@ -289,14 +331,18 @@ internal sealed class Emitter
         _w.Line($"var __res = (__Resources{s})__w.Resources!;");
         _w.Line("var __ct = __w.Context.CancellationToken;");
         _w.Line("int __n = __in.Count;");
-        if (originIn && originOut) _w.Line($"var __a_Origin = new global::System.ReadOnlySpan<{_in}>(__in.Origin, 0, __n);");
-        foreach (var c in input) _w.Line($"var __a_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
+        bool rowsIn = s == 0 && RowMajorIn, rowsOut = IsRowMajorOut(s + 1);
+        if ((originIn && originOut) || rowsIn)
+            _w.Line($"var __a_Origin = new global::System.ReadOnlySpan<{_in}>(__in.Origin, {(rowsIn ? "__in.OriginOffset" : "0")}, __n);");
+        foreach (var c in Stored(s)) _w.Line($"var __a_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
+        string In(int c) => rowsIn ? $"__a_Origin[__i].{_m.Columns[c].Name}" : $"__a_{_m.Columns[c].Name}[__i]";
         _w.Line($"var __o = {As("__output.Current")};");
         // Rows out never exceed rows in here, so one check up front replaces a check per row.
         _w.Line($"if (__o.Capacity - __o.Count < __n) __o = {As("__output.Flush()")};");
         _w.Line("int __j = __o.Count;");
         if (originOut) _w.Line($"var __oc_Origin = __o.Origin;");
-        foreach (var c in output) _w.Line($"var __oc_{_m.Columns[c].Name} = __o.{Field(c)};");
+        if (rowsOut) _w.Line("var __oc_Rows = __o.Rows;");
+        foreach (var c in Stored(s + 1)) _w.Line($"var __oc_{_m.Columns[c].Name} = __o.{Field(c)};");
         for (int pos = 0; pos < seg.Stages.Length; pos++)
             if (_m.Stages[seg.Stages[pos]].Kind == StageKind.Filter) _w.Line($"long __out{pos} = 0;");
         _w.Line("long __t = typeof(TProfile) == typeof(global::Sluice.Profiling.On) ? global::System.Diagnostics.Stopwatch.GetTimestamp() : 0L;");
@@ -308,7 +354,7 @@ internal sealed class Emitter
         string Value(int c)
         {
             if (values.TryGetValue(c, out var v)) return v;
-            _w.Line($"var {Local(c)} = __a_{_m.Columns[c].Name}[__i];");
+            _w.Line($"var {Local(c)} = {In(c)};");
             return values[c] = Local(c);
         }
         for (int pos = 0; pos < seg.Stages.Length; pos++)
@@ -333,8 +379,10 @@ internal sealed class Emitter
             }
         }
         _w.Line("__stage = -1; // writing the row: a failure here is the run's, not the row's");
+        string Out(int c) => values.TryGetValue(c, out var v) ? v : In(c);
         if (originOut) _w.Line("__oc_Origin[__j] = __a_Origin[__i];");
-        foreach (var c in output) _w.Line($"__oc_{_m.Columns[c].Name}[__j] = {(values.TryGetValue(c, out var v) ? v : $"__a_{_m.Columns[c].Name}[__i]")};");
+        if (rowsOut) _w.Line($"__oc_Rows[__j] = {OutputRow(Out)};");
+        foreach (var c in Stored(s + 1)) _w.Line($"__oc_{_m.Columns[c].Name}[__j] = {Out(c)};");
         _w.Line("__j++;");
         _w.Close();
         _w.Line("break;");
@@ -358,12 +406,14 @@ internal sealed class Emitter
     {
         if (scope.Values.TryGetValue(c, out var v)) return v;
         // Lazily load an input column the first time a stage reads it.
-        _w.Line($"var {Local(c)} = __in.{Field(c)}[__i];");
+        _w.Line($"var {Local(c)} = {InputExpr(_segment, c, "__i")};");
         scope.Values[c] = Local(c);
         return Local(c);
     }
 
-    private string OwnedExpression(RowScope scope, int c) => scope.Values.TryGetValue(c, out var v) ? v : $"__in.{Field(c)}[__i]";
+    private int _segment;
+
+    private string OwnedExpression(RowScope scope, int c) => scope.Values.TryGetValue(c, out var v) ? v : InputExpr(_segment, c, "__i");
 
     private void DisposeOwned(RowScope scope)
     {
@@ -493,8 +543,9 @@ internal sealed class Emitter
         _w.Line($"__o = global::System.Runtime.CompilerServices.Unsafe.As<__Boundary{s + 1}>(__output.Current);");
         _w.Line($"if (__o.Count == __o.Capacity) __o = global::System.Runtime.CompilerServices.Unsafe.As<__Boundary{s + 1}>(__output.Flush());");
         _w.Line("int __j = __o.Count++;");
-        if (HasOrigin(s + 1)) _w.Line("__o.Origin[__j] = __in.Origin[__i];");
-        foreach (var c in _p.Boundaries[s + 1])
+        if (HasOrigin(s + 1)) _w.Line($"__o.Origin[__j] = {OriginAt(s, "__i")};");
+        if (IsRowMajorOut(s + 1)) _w.Line($"__o.Rows[__j] = {OutputRow(c => OwnedExpression(scope, c))};");
+        foreach (var c in Stored(s + 1))
             _w.Line($"__o.{Field(c)}[__j] = {OwnedExpression(scope, c)};");
     }
 
@@ -603,15 +654,30 @@ internal sealed class Emitter
         _w.Line("var __m = (__Boundary0)morsel;");
         _w.Line("int __n = rows.Length;");
         // Column arrays as spans in locals: the loop neither reloads fields nor checks bounds it can prove.
-        if (HasOrigin(0)) _w.Line($"var __origin = new global::System.Span<{_in}>(__m.Origin, 0, __n);");
-        foreach (var c in _p.Boundaries[0]) _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.Span<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
-        _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
-        _w.Line("ref readonly var __r = ref rows[__i];");
-        if (HasOrigin(0)) _w.Line("__origin[__i] = __r;");
-        foreach (var c in _p.Boundaries[0]) _w.Line($"__c_{_m.Columns[c].Name}[__i] = __r.{_m.Columns[c].Name};");
-        _w.Close();
+        if (RowMajorIn) _w.Line($"rows.CopyTo(new global::System.Span<{_in}>(__m.Origin, 0, __n));");
+        else
+        {
+            if (HasOrigin(0)) _w.Line($"var __origin = new global::System.Span<{_in}>(__m.Origin, 0, __n);");
+            foreach (var c in _p.Boundaries[0]) _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.Span<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
+            _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
+            _w.Line("ref readonly var __r = ref rows[__i];");
+            if (HasOrigin(0)) _w.Line("__origin[__i] = __r;");
+            foreach (var c in _p.Boundaries[0]) _w.Line($"__c_{_m.Columns[c].Name}[__i] = __r.{_m.Columns[c].Name};");
+            _w.Close();
+        }
         _w.Line("__m.Count = __n;");
         _w.Close();
+        if (RowMajorIn)
+        {
+            _w.Open($"public override bool TryAttach(global::System.ReadOnlyMemory<{_in}> rows, {G}Morsel morsel)");
+            _w.Line($"if (!global::System.Runtime.InteropServices.MemoryMarshal.TryGetArray(rows, out global::System.ArraySegment<{_in}> __segment)) return false;");
+            _w.Line("var __m = (__Boundary0)morsel;");
+            _w.Line("__m.Origin = __segment.Array!;");
+            _w.Line("__m.OriginOffset = __segment.Offset;");
+            _w.Line("__m.Count = __segment.Count;");
+            _w.Line("return true;");
+            _w.Close();
+        }
         _w.Close();
         _w.Line();
     }
@@ -624,6 +690,14 @@ internal sealed class Emitter
         _w.Line($"var __m = (__Boundary{last})morsel;");
         _w.Line("int __n = __m.Count;");
         _w.Line("rows = rows.Slice(0, __n);");
+        if (RowMajorOut)
+        {
+            _w.Line($"new global::System.ReadOnlySpan<{_out}>(__m.Rows, 0, __n).CopyTo(rows);");
+            _w.Close();
+            _w.Close();
+            _w.Line();
+            return;
+        }
         foreach (var c in _m.OutputColumns.Distinct())
             _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
         _w.Open("for (int __i = 0; __i < rows.Length; __i++)");

@@ -5,6 +5,13 @@ public abstract class RowLoader<TIn>
 {
     /// <summary>Writes <paramref name="rows"/> into rows 0..n of <paramref name="morsel"/> and sets its Count.</summary>
     public abstract void Load(ReadOnlySpan<TIn> rows, Morsel morsel);
+
+    /// <summary>
+    /// Lets the morsel read <paramref name="rows"/> where they are, without copying (the memory stays
+    /// valid for the run, as chunked in-memory sources promise). Returns false when this morsel type
+    /// needs its own copy; then <see cref="Load"/> is used.
+    /// </summary>
+    public virtual bool TryAttach(ReadOnlyMemory<TIn> rows, Morsel morsel) => false;
 }
 
 /// <summary>Builds output records from the last morsel's columns (generated).</summary>

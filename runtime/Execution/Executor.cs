@@ -189,6 +189,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     private Morsel? ReadMorsel(TIn[] buffer, CancellationToken ct)
     {
         ReadOnlySpan<TIn> rows;
+        ReadOnlyMemory<TIn> chunkRows = default;
         long sequence;
         lock (_sourceLock)
         {
@@ -198,6 +199,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             if (_reader is IChunkedSourceReader<TIn> chunked)
             {
                 if (!chunked.TryReadChunk(want, out var chunk)) { _sourceDone = true; return null; }
+                chunkRows = chunk;
                 rows = chunk.Span;
             }
             else
@@ -211,7 +213,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             Interlocked.Add(ref _run.Metrics.RowsReadValue, rows.Length);
         }
         var m = _pools[0].Rent();
-        _plan.Loader.Load(rows, m);
+        if (chunkRows.IsEmpty || !_plan.Loader.TryAttach(chunkRows, m)) _plan.Loader.Load(rows, m);
         m.Count = rows.Length;
         m.Sequence = sequence;
         if (RuntimeHelpers.IsReferenceOrContainsReferences<TIn>() && rows.Overlaps(buffer)) Array.Clear(buffer, 0, rows.Length);

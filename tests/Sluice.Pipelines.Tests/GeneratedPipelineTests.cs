@@ -62,6 +62,8 @@ public class TightLoopTests
         Assert.Equal(2, result.RowsFailed);
         Assert.All(result.FailureSamples, f => Assert.Equal("Inverse", f.Stage));
         Assert.All(result.FailureSamples, f => Assert.Equal(nameof(DivideByZeroException), f.ErrorType));
+        // The failing input rows themselves, read from the caller's array the morsel pointed at.
+        Assert.Equal(new[] { "{\"a\":0,\"b\":0}", "{\"a\":0,\"b\":1}" }, result.FailureSamples.Select(f => f.Row).Order());
         Assert.Equal(new[] { 2, 3, 4, 5, 6, 7, 8, 9 }, output.Select(r => r.A).Order());
         var inverse = result.Metrics.Stages.Single(s => s.Name == "Inverse");
         Assert.Equal(11, inverse.RowsIn);
