@@ -123,9 +123,6 @@ public sealed class SegmentWorker
 
     internal long[] Dropped { get; }
 
-    /// <summary>The emitter reused for an explode stage at local position p (created on first use).</summary>
-    public RowEmitter<T> Emitter<T>(ref RowEmitter<T>? cache) => cache ??= new RowEmitter<T>();
-
     /// <summary>
     /// Handles a row whose stage at local position <paramref name="position"/> threw, following the
     /// stage's <see cref="OnError"/>: throws for <see cref="OnError.Fail"/> (ending the run), otherwise
@@ -146,7 +143,6 @@ public sealed class SegmentWorker
         Array.Clear(Dropped);
     }
 
-    internal static long Now => Stopwatch.GetTimestamp();
 }
 
 /// <summary>

@@ -18,7 +18,6 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     private readonly int _capacity;
     private readonly RunState _run;
     private readonly CancellationTokenSource _stop;
-    private readonly long[] _segmentBusy;
     private readonly bool _inlineSource;
     private readonly bool _inlineSink;
     private readonly object _sourceLock = new();
@@ -52,7 +51,6 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         _channels = new MorselChannel[plan.Boundaries.Length];
         for (int i = 0; i < _channels.Length; i++)
             _channels[i] = MorselChannel.Create(options.Ordered, options.EffectiveChannelCapacity, 0);
-        _segmentBusy = new long[plan.Segments.Length];
 
         var stageSegment = new int[plan.Stages.Length];
         for (int s = 0; s < plan.Segments.Length; s++)

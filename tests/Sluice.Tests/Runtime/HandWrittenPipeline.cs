@@ -131,7 +131,7 @@ public static class Words
         {
             var inp = (Batch0)input;
             var state = (State)worker.Resources!;
-            var emitWord = worker.Emitter(ref state.Word);
+            var emitWord = state.Word ??= new RowEmitter<string>();
             var o = (Batch1)output.Current;
             long out1 = 0, out2 = 0;
             long t = typeof(TProfile) == typeof(Profiling.On) ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
