@@ -244,7 +244,7 @@ public sealed class Downloader : IDisposable
                     if (!IsTransient(response.StatusCode))
                         throw Fail(url, attempts, reason, response.StatusCode);
                     if (last)
-                        throw Fail(url, attempts, $"{reason}, giving up after {Options.MaxRetries} retries", response.StatusCode);
+                        throw Fail(url, attempts, reason, response.StatusCode, gaveUp: true);
                     retryAfter = RetryAfter(response.Headers.RetryAfter);
                 }
                 catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -252,21 +252,22 @@ public sealed class Downloader : IDisposable
                     string what = total.IsCancellationRequested
                         ? $"timed out (no answer within the attempt Timeout of {Options.Timeout.TotalSeconds:0.###} s)"
                         : $"timed out (no byte received within the ReadTimeout of {Options.ReadTimeout.TotalSeconds:0.###} s)";
-                    if (last) throw Fail(url, attempts, $"{what}, giving up after {Options.MaxRetries} retries", null, e);
+                    if (last) throw Fail(url, attempts, what, null, e, gaveUp: true);
                 }
                 catch (Exception e) when (e is HttpRequestException { StatusCode: null } or IOException or InvalidDataException
                                           && e is not DownloadException && !cancellationToken.IsCancellationRequested)
                 {
                     // Connection refused or reset, a truncated body (HttpIOException or the blob's own length check).
-                    if (last) throw Fail(url, attempts, $"{e.GetType().Name}: {e.Message}, giving up after {Options.MaxRetries} retries", null, e);
+                    if (last) throw Fail(url, attempts, $"{e.GetType().Name}: {e.Message}", null, e, gaveUp: true);
                 }
             }
             await Task.Delay(retryAfter ?? Backoff(attempts), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static DownloadException Fail(string url, int attempts, string reason, HttpStatusCode? status, Exception? inner = null) =>
-        new($"'{url}' failed after {attempts} attempt{(attempts == 1 ? "" : "s")}: {reason}.", url, attempts, status, inner);
+    private static DownloadException Fail(string url, int attempts, string reason, HttpStatusCode? status, Exception? inner = null, bool gaveUp = false) =>
+        new($"'{url}' failed after {attempts} attempt{(attempts == 1 ? "" : "s")}{(gaveUp ? " (retries exhausted)" : "")}: {reason.TrimEnd('.')}.",
+            url, attempts, status, inner);
 
     private static bool IsTransient(HttpStatusCode status) => (int)status is 408 or 429 or 500 or 502 or 503 or 504;
 

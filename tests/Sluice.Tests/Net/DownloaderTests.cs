@@ -71,7 +71,7 @@ public sealed class DownloaderTests : IAsyncLifetime
         Assert.Equal(3, e.Attempts);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, e.StatusCode);
         Assert.Contains(url, e.Message);
-        Assert.Contains("3 attempts", e.Message);
+        Assert.Contains("3 attempts (retries exhausted)", e.Message);
         Assert.Contains("503", e.Message);
     }
 
@@ -161,6 +161,15 @@ public sealed class DownloaderTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/ok/5000"), default).AsTask());
         Assert.Equal(1, _server.Hits["/ok/5000"]);
         Assert.Contains("MaxBytes", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_CutsOffABodyWithoutContentLengthPastMaxBytes()
+    {
+        using var http = new Downloader(Fast with { MaxBytes = 100_000 });
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/endless"), default).AsTask());
+        Assert.Equal(1, _server.Hits["/endless"]);
+        Assert.Contains("larger than MaxBytes", e.Message);
     }
 
     [Fact]

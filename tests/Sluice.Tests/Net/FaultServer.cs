@@ -15,6 +15,7 @@ namespace Sluice.Tests.Net;
 /// <item><c>/503-then-ok/{k}/{key}</c>: 503 (Retry-After: 0) for the first k requests to this path, then 100 bytes.</item>
 /// <item><c>/always-503/{key}</c>: 503 forever.</item>
 /// <item><c>/429/{seconds}/{key}</c>: 429 with Retry-After: seconds on the first request, then 100 bytes.</item>
+/// <item><c>/endless</c>: no Content-Length, a megabyte of body, then close.</item>
 /// <item><c>/reset/{key}</c>: Content-Length 1000, 100 bytes, then a TCP reset.</item>
 /// <item><c>/truncated/{key}</c>: Content-Length 1000, 500 bytes, then a clean close.</item>
 /// <item><c>/put/{key}</c>: records a PUT body (see <see cref="Uploads"/>), answers 204.</item>
@@ -108,6 +109,10 @@ public sealed class FaultServer : IAsyncDisposable
             case "429":
                 await RespondAsync(stream, 200, "OK", Content(100), ct);
                 break;
+            case "endless":
+                await WriteHeadAsync(stream, 200, "OK", -1, null, ct);
+                for (int i = 0; i < 1000; i++) await stream.WriteAsync(Content(1000), ct);
+                break;
             case "reset":
                 await WriteHeadAsync(stream, 200, "OK", 1000, null, ct);
                 await stream.WriteAsync(Content(100), ct);
@@ -161,7 +166,7 @@ public sealed class FaultServer : IAsyncDisposable
     {
         var head = new StringBuilder()
             .Append($"HTTP/1.1 {status} {reason}\r\n")
-            .Append($"Content-Length: {length}\r\n")
+            .Append(length >= 0 ? $"Content-Length: {length}\r\n" : "")
             .Append("Connection: close\r\n");
         if (extraHeader is not null) head.Append(extraHeader).Append("\r\n");
         head.Append("\r\n");
