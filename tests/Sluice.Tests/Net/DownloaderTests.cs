@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Sluice.Tests.IO;
+using Xunit;
+
+namespace Sluice.Tests.Net;
+
+public sealed class DownloaderTests : IAsyncLifetime
+{
+    private readonly FaultServer _server = new();
+
+    /// <summary>Small timeouts and delays so the whole suite stays fast.</summary>
+    private static readonly DownloaderOptions Fast = new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        ReadTimeout = TimeSpan.FromSeconds(2),
+        Timeout = TimeSpan.FromSeconds(3),
+        MaxRetries = 2,
+        BaseDelay = TimeSpan.FromMilliseconds(5),
+        MaxDelay = TimeSpan.FromMilliseconds(50),
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Get_ReturnsTheBytesExactly()
+    {
+        using var http = new Downloader(Fast);
+        using var blob = await http.GetAsync(_server.Url("/ok/100000"), default);
+        Assert.Equal(FaultServer.Content(100_000), blob.Span.ToArray());
+    }
+
+    [Fact]
+    public async Task Get_Retries503ThenSucceeds()
+    {
+        using var http = new Downloader(Fast with { MaxRetries = 3 });
+        using var blob = await http.GetAsync(_server.Url("/503-then-ok/2/a"), default);
+        Assert.Equal(FaultServer.Content(100), blob.Span.ToArray());
+        Assert.Equal(3, _server.Hits["/503-then-ok/2/a"]);
+    }
+
+    [Fact]
+    public async Task Get_HonoursRetryAfter()
+    {
+        using var http = new Downloader(Fast with { MaxDelay = TimeSpan.FromSeconds(5) });
+        var clock = Stopwatch.StartNew();
+        using var blob = await http.GetAsync(_server.Url("/429/1/a"), default);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"retried after {clock.ElapsedMilliseconds} ms, before Retry-After: 1");
+        Assert.Equal(2, _server.Hits["/429/1/a"]);
+    }
+
+    [Fact]
+    public async Task Get_CapsRetryAfterAtMaxDelay()
+    {
+        using var http = new Downloader(Fast with { MaxDelay = TimeSpan.FromMilliseconds(100) });
+        var clock = Stopwatch.StartNew();
+        using var blob = await http.GetAsync(_server.Url("/429/60/b"), default);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"waited {clock.ElapsedMilliseconds} ms despite MaxDelay");
+    }
+
+    [Fact]
+    public async Task Get_GivesUpAfterMaxRetriesWithAClearMessage()
+    {
+        using var http = new Downloader(Fast);
+        string url = _server.Url("/always-503/a");
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(url, default).AsTask());
+        Assert.Equal(3, _server.Hits["/always-503/a"]);
+        Assert.Equal(3, e.Attempts);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, e.StatusCode);
+        Assert.Contains(url, e.Message);
+        Assert.Contains("3 attempts (retries exhausted)", e.Message);
+        Assert.Contains("503", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_DoesNotRetry404()
+    {
+        using var http = new Downloader(Fast);
+        string url = _server.Url("/missing");
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(url, default).AsTask());
+        Assert.Equal(1, _server.Hits["/missing"]);
+        Assert.Equal(HttpStatusCode.NotFound, e.StatusCode);
+        Assert.Contains(url, e.Message);
+        Assert.Contains("404 (Not Found)", e.Message);
+        Assert.Contains("1 attempt", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_EndsAServerThatNeverAnswersWithATimeout()
+    {
+        using var http = new Downloader(Fast with { Timeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 });
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/hang"), default).AsTask());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.ElapsedMilliseconds} ms");
+        Assert.Contains("timed out", e.Message);
+        Assert.Contains("2 attempts", e.Message);
+        Assert.Contains("/hang", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_EndsAStalledBodyWithTheReadTimeout()
+    {
+        using var http = new Downloader(Fast with { ReadTimeout = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromSeconds(20), MaxRetries = 0 });
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/slow"), default).AsTask());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.ElapsedMilliseconds} ms");
+        Assert.Contains("ReadTimeout", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_StopsWhenTheCallerCancels()
+    {
+        using var http = new Downloader(Fast with { Timeout = TimeSpan.FromSeconds(20) });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => http.GetAsync(_server.Url("/hang"), cts.Token).AsTask());
+    }
+
+    [Fact]
+    public async Task Get_RetriesAResetBodyThenFails()
+    {
+        using var http = new Downloader(Fast);
+        string url = _server.Url("/reset/a");
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(url, default).AsTask());
+        Assert.Equal(3, _server.Hits["/reset/a"]);
+        Assert.Contains(url, e.Message);
+        Assert.Contains("3 attempts", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_RetriesATruncatedBodyThenFails()
+    {
+        using var http = new Downloader(Fast);
+        string url = _server.Url("/truncated/a");
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(url, default).AsTask());
+        Assert.Equal(3, _server.Hits["/truncated/a"]);
+        Assert.Contains(url, e.Message);
+        Assert.Contains("3 attempts", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_RetriesARefusedConnectionThenFails()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        using var http = new Downloader(Fast);
+        string url = $"http://127.0.0.1:{port}/x";
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(url, default).AsTask());
+        Assert.Equal(3, e.Attempts);
+        Assert.Contains(url, e.Message);
+    }
+
+    [Fact]
+    public async Task Get_RejectsABodyLargerThanMaxBytesWithoutRetrying()
+    {
+        using var http = new Downloader(Fast with { MaxBytes = 1000 });
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/ok/5000"), default).AsTask());
+        Assert.Equal(1, _server.Hits["/ok/5000"]);
+        Assert.Contains("MaxBytes", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_CutsOffABodyWithoutContentLengthPastMaxBytes()
+    {
+        using var http = new Downloader(Fast with { MaxBytes = 100_000 });
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/endless"), default).AsTask());
+        Assert.Equal(1, _server.Hits["/endless"]);
+        Assert.Contains("larger than MaxBytes", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_ReadsFileUrlsAbsolutePathsAndRelativePaths()
+    {
+        using var dir = new TempDir();
+        string path = dir["data/payload.bin"];
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, FaultServer.Content(3000));
+        using var http = new Downloader(Fast);
+        foreach (var target in new[] { new Uri(path).AbsoluteUri, path, Path.GetRelativePath(Environment.CurrentDirectory, path) })
+        {
+            using var blob = await http.GetAsync(target, default);
+            Assert.Equal(FaultServer.Content(3000), blob.Span.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Get_NamesAMissingFile()
+    {
+        using var dir = new TempDir();
+        string path = dir["nope.bin"];
+        using var http = new Downloader(Fast);
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => http.GetAsync(path, default).AsTask());
+        Assert.Equal(path, e.FileName);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public async Task Get_ServesAHundredConcurrentCalls()
+    {
+        using var http = new Downloader(Fast with { MaxConnectionsPerServer = 32 });
+        var blobs = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => http.GetAsync(_server.Url($"/ok/{1000 + i}"), default).AsTask()));
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(FaultServer.Content(1000 + i), blobs[i].Span.ToArray());
+            blobs[i].Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Get_ChargesTheBlobToTheCurrentBudget()
+    {
+        var budget = new MemoryBudget(limit: 1 << 20);
+        MemoryBudget.Enter(budget, segment: 0);
+        using var http = new Downloader(Fast);
+        var blob = await http.GetAsync(_server.Url("/ok/5000"), default);
+        Assert.Equal(5000, budget.InFlight);
+        blob.Dispose();
+        Assert.Equal(0, budget.InFlight);
+    }
+
+    [Fact]
+    public async Task Put_SendsTheBodyToTheServer()
+    {
+        using var http = new Downloader(Fast);
+        await http.PutAsync(_server.Url("/put/a"), FaultServer.Content(20_000), default);
+        Assert.Equal(FaultServer.Content(20_000), _server.Uploads["/put/a"]);
+    }
+
+    [Fact]
+    public async Task Put_WritesAFileAtomicallyCreatingDirectories()
+    {
+        using var dir = new TempDir();
+        string path = dir["out/deep/payload.bin"];
+        using var http = new Downloader(Fast);
+        await http.PutAsync(path, FaultServer.Content(10), default);
+        await http.PutAsync(new Uri(path).AbsoluteUri, FaultServer.Content(700), default);
+        Assert.Equal(FaultServer.Content(700), File.ReadAllBytes(path));
+        Assert.Equal(["payload.bin"], Directory.GetFiles(dir["out/deep"]).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Constructor_ReadsTheRunSettings()
+    {
+        var options = new PipelineOptions();
+        options.Settings["downloader.timeout"] = "7.5";
+        options.Settings["downloader.retries"] = "5";
+        options.Settings["downloader.max_bytes"] = "1024";
+        var d = Downloader.FromSettings(options);
+        Assert.Equal(TimeSpan.FromSeconds(7.5), d.Timeout);
+        Assert.Equal(5, d.MaxRetries);
+        Assert.Equal(1024, d.MaxBytes);
+        Assert.Equal(new DownloaderOptions().ReadTimeout, d.ReadTimeout);
+    }
+}
