@@ -117,6 +117,23 @@ internal static unsafe partial class LibTurboJpeg
     /// <summary>This thread's decompressor (a tjhandle is not thread-safe; one per thread is reused).</summary>
     internal static TurboJpegHandle Decompressor => t_decompressor ??= Check(tjInitDecompress(), "tjInitDecompress");
 
+    /// <summary>
+    /// Drops this thread's decompressor after an error: libjpeg-turbo 2.1 can leave a handle that failed
+    /// mid-stream in a state that breaks the next image ("Bogus Huffman table definition").
+    /// </summary>
+    internal static void ResetDecompressor()
+    {
+        t_decompressor?.Dispose();
+        t_decompressor = null;
+    }
+
+    /// <summary>Drops this thread's compressor after an error.</summary>
+    internal static void ResetCompressor()
+    {
+        t_compressor?.Dispose();
+        t_compressor = null;
+    }
+
     /// <summary>This thread's compressor.</summary>
     internal static TurboJpegHandle Compressor => t_compressor ??= Check(tjInitCompress(), "tjInitCompress");
 

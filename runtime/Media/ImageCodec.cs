@@ -111,7 +111,20 @@ public sealed partial class Image
                 (int)width, (int)height);
     }
 
-    private static unsafe Image DecodeJpeg(ReadOnlySpan<byte> bytes, int shrinkTo, PixelMode mode, long maxPixels)
+    private static Image DecodeJpeg(ReadOnlySpan<byte> bytes, int shrinkTo, PixelMode mode, long maxPixels)
+    {
+        try
+        {
+            return DecodeJpegCore(bytes, shrinkTo, mode, maxPixels);
+        }
+        catch (ImageDecodeException)
+        {
+            LibTurboJpeg.ResetDecompressor(); // a fresh handle for the next image
+            throw;
+        }
+    }
+
+    private static unsafe Image DecodeJpegCore(ReadOnlySpan<byte> bytes, int shrinkTo, PixelMode mode, long maxPixels)
     {
         var tj = LibTurboJpeg.Decompressor;
         var size = new CULong((nuint)bytes.Length);
@@ -162,8 +175,8 @@ public sealed partial class Image
         if (ctx.IsInvalid) throw new InvalidOperationException("libspng could not create a decoder context (out of memory?).");
         uint limit = (uint)Math.Clamp(maxPixels, 1, int.MaxValue);
         Check(LibSpng.spng_set_image_limits(ctx, limit, limit), "setting image limits");
-        // Cap the memory for ancillary chunks (text, ICC profiles) at 64 MiB in all.
-        Check(LibSpng.spng_set_chunk_limits(ctx, int.MaxValue, 64 << 20), "setting chunk limits");
+        // Cap one chunk, and the memory kept for ancillary chunks (text, ICC profiles), at 64 MiB.
+        Check(LibSpng.spng_set_chunk_limits(ctx, 64 << 20, 64 << 20), "setting chunk limits");
         fixed (byte* src = bytes)
         {
             Check(LibSpng.spng_set_png_buffer(ctx, src, (nuint)bytes.Length), "reading the buffer");
@@ -256,7 +269,12 @@ public sealed partial class Image
             int rc;
             fixed (byte* src = Span)
                 rc = LibTurboJpeg.tjCompress2(tj, src, Width, Stride, Height, pixelFormat, &jpeg, &size, subsamp, quality, 0);
-            if (rc != 0) throw new InvalidOperationException($"JPEG encoding of a {Width}x{Height} {Mode} image failed: {LibTurboJpeg.ErrorString(tj)}.");
+            if (rc != 0)
+            {
+                string error = LibTurboJpeg.ErrorString(tj);
+                LibTurboJpeg.ResetCompressor();
+                throw new InvalidOperationException($"JPEG encoding of a {Width}x{Height} {Mode} image failed: {error}.");
+            }
             return Blob.CopyOf(new ReadOnlySpan<byte>(jpeg, checked((int)size.Value)));
         }
         finally
