@@ -1,0 +1,325 @@
+using System.Runtime.InteropServices;
+using Sluice.Interop;
+
+namespace Sluice.Media;
+
+/// <summary>An encoded image format, detected from the first bytes.</summary>
+public enum ImageFormat
+{
+    /// <summary>Not a format Sluice decodes.</summary>
+    Unknown = 0,
+
+    /// <summary>JPEG (starts FF D8 FF), decoded by libjpeg-turbo.</summary>
+    Jpeg,
+
+    /// <summary>PNG (starts 89 50 4E 47 0D 0A 1A 0A), decoded by libspng.</summary>
+    Png,
+}
+
+/// <summary>Thrown when bytes cannot be decoded as an image: empty, truncated, corrupt, an unknown format or too many pixels.</summary>
+public sealed class ImageDecodeException : Exception
+{
+    /// <summary>Creates the exception; the message names the format, the dimensions when known, and the reason.</summary>
+    public ImageDecodeException(ImageFormat format, string reason, int? width = null, int? height = null, Exception? inner = null)
+        : base(Describe(format, reason, width, height), inner)
+    {
+        Format = format;
+        Reason = reason;
+        Width = width;
+        Height = height;
+    }
+
+    /// <summary>The detected format (<see cref="ImageFormat.Unknown"/> when none was recognised).</summary>
+    public ImageFormat Format { get; }
+
+    /// <summary>Why decoding failed, without the format and dimensions.</summary>
+    public string Reason { get; }
+
+    /// <summary>The width the header declared, when it was read.</summary>
+    public int? Width { get; }
+
+    /// <summary>The height the header declared, when it was read.</summary>
+    public int? Height { get; }
+
+    private static string Describe(ImageFormat format, string reason, int? width, int? height)
+    {
+        string what = format == ImageFormat.Unknown ? "image" : $"{format.ToString().ToUpperInvariant()} image";
+        string dims = width is not null && height is not null ? $" ({width}x{height})" : "";
+        return $"Cannot decode the {what}{dims}: {reason}";
+    }
+}
+
+public sealed partial class Image
+{
+    /// <summary>The default pixel limit of <see cref="Decode"/> (like Pillow's decompression-bomb guard).</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    private static ReadOnlySpan<byte> PngMagic => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>The format of <paramref name="bytes"/> by its magic bytes.</summary>
+    public static ImageFormat DetectFormat(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) return ImageFormat.Jpeg;
+        if (bytes.StartsWith(PngMagic)) return ImageFormat.Png;
+        return ImageFormat.Unknown;
+    }
+
+    /// <summary>
+    /// Decodes a JPEG or PNG. <paramref name="shrinkTo"/> &gt; 0 lets a JPEG decode at the smallest
+    /// libjpeg-turbo DCT scale (1/2, 1/4, 1/8, ...) whose shorter side is still at least <paramref name="shrinkTo"/>
+    /// (shrink on load: less work and memory; resize afterwards for exact sizes). The header's
+    /// width × height is checked against <paramref name="maxPixels"/> before anything is allocated.
+    /// Every failure is an <see cref="ImageDecodeException"/>.
+    /// </summary>
+    public static Image Decode(ReadOnlySpan<byte> bytes, int shrinkTo = 0, PixelMode mode = PixelMode.RGB, long maxPixels = DefaultMaxPixels)
+    {
+        if (mode is not (PixelMode.L or PixelMode.RGB or PixelMode.RGBA))
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "The pixel mode must be L, RGB or RGBA.");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPixels);
+        if (bytes.IsEmpty) throw new ImageDecodeException(ImageFormat.Unknown, "the input is empty (0 bytes).");
+        return DetectFormat(bytes) switch
+        {
+            ImageFormat.Jpeg => DecodeJpeg(bytes, shrinkTo, mode, maxPixels),
+            ImageFormat.Png => DecodePng(bytes, mode, maxPixels),
+            _ => throw new ImageDecodeException(ImageFormat.Unknown,
+                $"unknown format (first bytes {Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)])}); only JPEG and PNG are supported."),
+        };
+    }
+
+    /// <summary>The scale a JPEG of <paramref name="width"/>×<paramref name="height"/> decodes at for <paramref name="shrinkTo"/>.</summary>
+    internal static (int Num, int Denom) JpegScaleFor(int width, int height, int shrinkTo)
+    {
+        (int num, int denom) best = (1, 1);
+        if (shrinkTo <= 0) return best;
+        foreach (var f in LibTurboJpeg.ScalingFactors)
+        {
+            if (f.Num <= 0 || f.Denom <= 0 || f.Num >= f.Denom) continue; // only reductions
+            if (Math.Min(f.Scale(width), f.Scale(height)) < shrinkTo) continue;
+            if ((long)f.Num * best.denom < (long)best.num * f.Denom) best = (f.Num, f.Denom);
+        }
+        return best;
+    }
+
+    private static void CheckPixels(ImageFormat format, long width, long height, long maxPixels)
+    {
+        if (width <= 0 || height <= 0 || width > int.MaxValue || height > int.MaxValue)
+            throw new ImageDecodeException(format, $"the header declares invalid dimensions {width}x{height}.");
+        long pixels = width * height;
+        if (pixels > maxPixels)
+            throw new ImageDecodeException(format,
+                $"{pixels:N0} pixels exceed the limit of {maxPixels:N0} (a decompression bomb or a corrupt header; raise maxPixels to allow it).",
+                (int)width, (int)height);
+    }
+
+    private static Image DecodeJpeg(ReadOnlySpan<byte> bytes, int shrinkTo, PixelMode mode, long maxPixels)
+    {
+        try
+        {
+            return DecodeJpegCore(bytes, shrinkTo, mode, maxPixels);
+        }
+        catch (ImageDecodeException)
+        {
+            LibTurboJpeg.ResetDecompressor(); // a fresh handle for the next image
+            throw;
+        }
+    }
+
+    private static unsafe Image DecodeJpegCore(ReadOnlySpan<byte> bytes, int shrinkTo, PixelMode mode, long maxPixels)
+    {
+        var tj = LibTurboJpeg.Decompressor;
+        var size = new CULong((nuint)bytes.Length);
+        fixed (byte* src = bytes)
+        {
+            if (LibTurboJpeg.tjDecompressHeader3(tj, src, size, out int width, out int height, out _, out int colorspace) != 0)
+                throw new ImageDecodeException(ImageFormat.Jpeg, $"corrupt or truncated header: {LibTurboJpeg.ErrorString(tj)}.");
+            CheckPixels(ImageFormat.Jpeg, width, height, maxPixels);
+            if (colorspace is LibTurboJpeg.TJCS_CMYK or LibTurboJpeg.TJCS_YCCK)
+                throw new ImageDecodeException(ImageFormat.Jpeg, "CMYK/YCCK JPEGs are not supported yet.", width, height);
+
+            var (num, denom) = JpegScaleFor(width, height, shrinkTo);
+            var factor = new LibTurboJpeg.ScalingFactor { Num = num, Denom = denom };
+            int w = factor.Scale(width), h = factor.Scale(height);
+            int pixelFormat = mode switch
+            {
+                PixelMode.L => LibTurboJpeg.TJPF_GRAY,
+                PixelMode.RGBA => LibTurboJpeg.TJPF_RGBA,
+                _ => LibTurboJpeg.TJPF_RGB,
+            };
+            var image = CreateForDecode(ImageFormat.Jpeg, w, h, mode);
+            try
+            {
+                fixed (byte* dst = image.Span)
+                {
+                    // Strict: a warning (e.g. "Premature end of JPEG file") fails too, so truncated files never
+                    // pass as half-grey images. LIMITSCANS stops progressive files with thousands of scans.
+                    if (LibTurboJpeg.tjDecompress2(tj, src, size, dst, w, image.Stride, h, pixelFormat,
+                            LibTurboJpeg.TJFLAG_LIMITSCANS | LibTurboJpeg.TJFLAG_STOPONWARNING) != 0)
+                    {
+                        string kind = LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING ? "truncated or damaged data" : "corrupt data";
+                        throw new ImageDecodeException(ImageFormat.Jpeg, $"{kind}: {LibTurboJpeg.ErrorString(tj)}.", width, height);
+                    }
+                }
+                return image;
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static unsafe Image DecodePng(ReadOnlySpan<byte> bytes, PixelMode mode, long maxPixels)
+    {
+        using var ctx = LibSpng.spng_ctx_new(0);
+        if (ctx.IsInvalid) throw new InvalidOperationException("libspng could not create a decoder context (out of memory?).");
+        uint limit = (uint)Math.Clamp(maxPixels, 1, int.MaxValue);
+        Check(LibSpng.spng_set_image_limits(ctx, limit, limit), "setting image limits");
+        // Cap one chunk, and the memory kept for ancillary chunks (text, ICC profiles), at 64 MiB.
+        Check(LibSpng.spng_set_chunk_limits(ctx, 64 << 20, 64 << 20), "setting chunk limits");
+        fixed (byte* src = bytes)
+        {
+            Check(LibSpng.spng_set_png_buffer(ctx, src, (nuint)bytes.Length), "reading the buffer");
+            int rc = LibSpng.spng_get_ihdr(ctx, out var ihdr);
+            if (rc != LibSpng.SPNG_OK)
+                throw new ImageDecodeException(ImageFormat.Png, $"corrupt or truncated header: {LibSpng.ErrorString(rc)}.");
+            CheckPixels(ImageFormat.Png, ihdr.Width, ihdr.Height, maxPixels);
+            int width = (int)ihdr.Width, height = (int)ihdr.Height;
+
+            int fmt = mode switch
+            {
+                PixelMode.L => LibSpng.SPNG_FMT_G8,
+                PixelMode.RGBA => LibSpng.SPNG_FMT_RGBA8,
+                _ => LibSpng.SPNG_FMT_RGB8,
+            };
+            // libspng makes G8 only from 8-bit-or-less grayscale; other sources go through RGB8.
+            bool viaRgb = mode == PixelMode.L && LibSpng.spng_decoded_image_size(ctx, fmt, out _) != LibSpng.SPNG_OK;
+            if (viaRgb) fmt = LibSpng.SPNG_FMT_RGB8;
+            int channels = viaRgb ? 3 : (int)mode;
+
+            rc = LibSpng.spng_decoded_image_size(ctx, fmt, out nuint len);
+            if (rc != LibSpng.SPNG_OK)
+                throw new ImageDecodeException(ImageFormat.Png, $"cannot decode to {mode}: {LibSpng.ErrorString(rc)}.", width, height);
+            if (len != (nuint)((long)width * height * channels))
+                throw new ImageDecodeException(ImageFormat.Png, $"unexpected decoded size {len} bytes.", width, height);
+
+            var image = CreateForDecode(ImageFormat.Png, width, height, mode);
+            Blob? rgb = null;
+            try
+            {
+                if (viaRgb) rgb = Blob.Rent((int)len);
+                fixed (byte* dst = viaRgb ? rgb!.Span : image.Span)
+                {
+                    rc = LibSpng.spng_decode_image(ctx, dst, len, fmt, mode == PixelMode.RGBA ? LibSpng.SPNG_DECODE_TRNS : 0);
+                    if (rc != LibSpng.SPNG_OK)
+                        throw new ImageDecodeException(ImageFormat.Png, $"corrupt or truncated data: {LibSpng.ErrorString(rc)}.", width, height);
+                }
+                if (rgb is not null) RgbToLuma(rgb.Span, image.Span);
+                return image;
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+            finally
+            {
+                rgb?.Dispose();
+            }
+        }
+
+        static void Check(int rc, string what)
+        {
+            if (rc != LibSpng.SPNG_OK)
+                throw new ImageDecodeException(ImageFormat.Png, $"{what} failed: {LibSpng.ErrorString(rc)}.");
+        }
+    }
+
+    private static Image CreateForDecode(ImageFormat format, int width, int height, PixelMode mode)
+    {
+        if ((long)width * height * (int)mode > Array.MaxLength)
+            throw new ImageDecodeException(format, $"{width}x{height} {mode} is larger than one buffer can hold.", width, height);
+        return Create(width, height, mode);
+    }
+
+    /// <summary>ITU-R 601-2 luma, as Pillow converts RGB to L: (19595 R + 38470 G + 7471 B + 2^15) &gt;&gt; 16.</summary>
+    private static void RgbToLuma(ReadOnlySpan<byte> rgb, Span<byte> luma)
+    {
+        for (int i = 0, j = 0; i < luma.Length; i++, j += 3)
+            luma[i] = (byte)((rgb[j] * 19595 + rgb[j + 1] * 38470 + rgb[j + 2] * 7471 + 0x8000) >> 16);
+    }
+
+    /// <summary>
+    /// Encodes as JPEG with libjpeg-turbo (4:2:0 chroma subsampling for RGB, like Pillow's default) into a
+    /// blob counted by the memory budget. RGBA cannot be written as JPEG (no alpha channel).
+    /// </summary>
+    public unsafe Blob EncodeJpeg(int quality = 90)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        if (Mode == PixelMode.RGBA)
+            throw new NotSupportedException("JPEG has no alpha channel: an RGBA image cannot be written as JPEG; convert it to RGB first.");
+        var tj = LibTurboJpeg.Compressor;
+        int pixelFormat = Mode == PixelMode.L ? LibTurboJpeg.TJPF_GRAY : LibTurboJpeg.TJPF_RGB;
+        int subsamp = Mode == PixelMode.L ? LibTurboJpeg.TJSAMP_GRAY : LibTurboJpeg.TJSAMP_420;
+        byte* jpeg = null;
+        CULong size = default;
+        try
+        {
+            int rc;
+            fixed (byte* src = Span)
+                rc = LibTurboJpeg.tjCompress2(tj, src, Width, Stride, Height, pixelFormat, &jpeg, &size, subsamp, quality, 0);
+            if (rc != 0)
+            {
+                string error = LibTurboJpeg.ErrorString(tj);
+                LibTurboJpeg.ResetCompressor();
+                throw new InvalidOperationException($"JPEG encoding of a {Width}x{Height} {Mode} image failed: {error}.");
+            }
+            return Blob.CopyOf(new ReadOnlySpan<byte>(jpeg, checked((int)size.Value)));
+        }
+        finally
+        {
+            if (jpeg is not null) LibTurboJpeg.tjFree(jpeg);
+        }
+    }
+
+    /// <summary>Encodes as an 8-bit PNG (grayscale, RGB or RGBA) with libspng into a blob counted by the memory budget.</summary>
+    public unsafe Blob EncodePng()
+    {
+        using var ctx = LibSpng.spng_ctx_new(LibSpng.SPNG_CTX_ENCODER);
+        if (ctx.IsInvalid) throw new InvalidOperationException("libspng could not create an encoder context (out of memory?).");
+        Check(LibSpng.spng_set_option(ctx, LibSpng.SPNG_ENCODE_TO_BUFFER, 1));
+        var ihdr = new LibSpng.Ihdr
+        {
+            Width = (uint)Width,
+            Height = (uint)Height,
+            BitDepth = 8,
+            ColorType = Mode switch
+            {
+                PixelMode.L => LibSpng.SPNG_COLOR_TYPE_GRAYSCALE,
+                PixelMode.RGBA => LibSpng.SPNG_COLOR_TYPE_TRUECOLOR_ALPHA,
+                _ => LibSpng.SPNG_COLOR_TYPE_TRUECOLOR,
+            },
+        };
+        Check(LibSpng.spng_set_ihdr(ctx, ref ihdr));
+        fixed (byte* src = Span)
+            Check(LibSpng.spng_encode_image(ctx, src, (nuint)Span.Length, LibSpng.SPNG_FMT_PNG, LibSpng.SPNG_ENCODE_FINALIZE));
+        byte* png = LibSpng.spng_get_png_buffer(ctx, out nuint len, out int error);
+        try
+        {
+            Check(error);
+            if (png is null) throw new InvalidOperationException("PNG encoding produced no buffer.");
+            return Blob.CopyOf(new ReadOnlySpan<byte>(png, checked((int)len)));
+        }
+        finally
+        {
+            if (png is not null) NativeMemory.Free(png); // libspng's default allocator is the C library's malloc
+        }
+
+        void Check(int rc)
+        {
+            if (rc != LibSpng.SPNG_OK)
+                throw new InvalidOperationException($"PNG encoding of a {Width}x{Height} {Mode} image failed: {LibSpng.ErrorString(rc)}.");
+        }
+    }
+}
