@@ -29,8 +29,9 @@ public sealed partial class Image
     /// a separable horizontal pass then a vertical pass, each with per-output-pixel weight windows
     /// precomputed once, whose support grows with the reduction factor (antialiased downscaling; the
     /// same coefficients and 22-bit fixed-point rounding as Pillow's <c>Image.resize</c> with
-    /// <c>reducing_gap=None</c>). Channels are filtered independently (RGBA is not premultiplied).
-    /// The same size returns a copy. The caller disposes the result.
+    /// <c>reducing_gap=None</c>). RGBA is filtered with premultiplied alpha, as Pillow does (through a
+    /// premultiplied copy, so transparent pixels do not bleed their colour). The same size returns a copy.
+    /// The caller disposes the result.
     /// </summary>
     public Image Resize(int width, int height, ResizeFilter filter = ResizeFilter.Bilinear)
     {
@@ -40,8 +41,47 @@ public sealed partial class Image
             throw new ArgumentOutOfRangeException(nameof(filter), filter, "The filter must be Bilinear or Area.");
         ObjectDisposedException.ThrowIf(IsDisposed, this);
 
+        if (width == Width && height == Height) return Copy();
+        if (Mode != PixelMode.RGBA) return ResampleSeparable(width, height, filter);
+        using var premultiplied = Copy();
+        premultiplied.PremultiplyAlpha();
+        var result = premultiplied.ResampleSeparable(width, height, filter);
+        result.UnpremultiplyAlpha();
+        return result;
+    }
+
+    /// <summary>RGB × alpha / 255 in place, rounded as Pillow's RGBA → RGBa conversion: t = c·a + 128, (t + (t &gt;&gt; 8)) &gt;&gt; 8.</summary>
+    private void PremultiplyAlpha()
+    {
+        Span<byte> px = Span;
+        for (int i = 0; i < px.Length; i += 4)
+        {
+            int a = px[i + 3];
+            if (a == 255) continue;
+            for (int c = 0; c < 3; c++)
+            {
+                int t = px[i + c] * a + 128;
+                px[i + c] = (byte)((t + (t >> 8)) >> 8);
+            }
+        }
+    }
+
+    /// <summary>RGB × 255 / alpha in place (truncated, clamped to 255; alpha 0 and 255 untouched), as Pillow's RGBa → RGBA.</summary>
+    private void UnpremultiplyAlpha()
+    {
+        Span<byte> px = Span;
+        for (int i = 0; i < px.Length; i += 4)
+        {
+            int a = px[i + 3];
+            if (a is 0 or 255) continue;
+            for (int c = 0; c < 3; c++) px[i + c] = (byte)Math.Min(255 * px[i + c] / a, 255);
+        }
+    }
+
+    /// <summary>The two passes of <see cref="Resize"/>, each skipped when its axis keeps its size.</summary>
+    private Image ResampleSeparable(int width, int height, ResizeFilter filter)
+    {
         bool horizontal = width != Width, vertical = height != Height;
-        if (!horizontal && !vertical) return Copy();
 
         var kx = horizontal ? Coefficients.Compute(Width, width, filter) : null;
         var ky = vertical ? Coefficients.Compute(Height, height, filter) : null;

@@ -40,7 +40,7 @@ public class ImageTransformTests
     public void Resize_of_a_constant_image_stays_constant(PixelMode mode, ResizeFilter filter, int width, int height)
     {
         using var img = Image.Create(97, 61, mode);
-        byte[] color = [200, 13, 255, 0];
+        byte[] color = [200, 13, 255, 255]; // opaque: RGBA resamples premultiplied, which is lossy for partial alpha
         for (int i = 0; i < img.Span.Length; i++) img.Span[i] = color[i % img.Channels];
         using var resized = img.Resize(width, height, filter);
         Assert.Equal((width, height, mode), (resized.Width, resized.Height, resized.Mode));
@@ -72,6 +72,15 @@ public class ImageTransformTests
         using var column = FromBytes(1, 4, PixelMode.L, 0, 70, 140, 210);
         using var down = column.Resize(1, 2);
         Assert.Equal([50, 160], down.Span.ToArray());
+    }
+
+    [Fact]
+    public void Rgba_resize_premultiplies_so_transparent_colour_does_not_bleed()
+    {
+        // Opaque red beside transparent green: premultiplied, green counts for nothing; alpha averages to 128.
+        using var img = FromBytes(2, 1, PixelMode.RGBA, 255, 0, 0, 255, 0, 255, 0, 0);
+        using var half = img.Resize(1, 1, ResizeFilter.Area);
+        Assert.Equal([255, 0, 0, 128], half.Span.ToArray());
     }
 
     [Fact]

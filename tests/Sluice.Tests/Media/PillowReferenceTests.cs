@@ -13,6 +13,7 @@ namespace Sluice.Tests.Media;
 /// Tolerance: Resize uses Pillow's coefficient windows and its 22-bit fixed-point rounding, with an
 /// 8-bit intermediate between the passes as Pillow's 8bpc path has, so on PNG input (lossless, decoding
 /// is not part of the difference) the outputs are asserted byte-identical: max |difference| = 0.
+/// RGBA goes through the same premultiply → resample → unpremultiply rounding as Pillow, also exact.
 /// JPEG: libjpeg-turbo through TurboJPEG and Pillow's libjpeg (Debian links libjpeg62-turbo; both use
 /// the accurate integer IDCT and fancy upsampling) are asserted to decode identically too (max 0),
 /// and so the resize of each decode must match exactly as well.
@@ -103,6 +104,7 @@ public class PillowReferenceTests(ITestOutputHelper output)
                 ("gradient", TestImages.Gradient(1000, 750), false, [(224, 224), (224, 168), (333, 250), (999, 750), (1000, 10)]),
                 ("noise", Noise(640, 480, PixelMode.RGB, 1), false, [(224, 224), (97, 480), (641, 479), (1300, 900)]),
                 ("gray", Noise(333, 217, PixelMode.L, 2), false, [(224, 146), (500, 400), (3, 2)]),
+                ("alpha", Noise(301, 203, PixelMode.RGBA, 4), false, [(224, 150), (64, 203), (400, 300)]),
                 ("photo", Textured(800, 600, 3), true, [(256, 192), (224, 224), (1024, 768)]),
             };
             var jobs = new List<Job>();
