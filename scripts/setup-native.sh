@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the native libraries the media and model stages load (see runtime/Interop/NativeLibraries.cs):
 #   libturbojpeg0 and libspng0 (Debian packages), and libonnxruntime.so.1 (from the onnxruntime-node
-#   npm package) copied into native/linux-x64/ (git-ignored).
+#   npm package) copied into native/linux-x64/ (git-ignored). Also python3-pil (Pillow for
+#   /usr/bin/python3), which the resize reference test (tests/Sluice.Tests/Media/PillowReferenceTests.cs) runs.
 # Idempotent: a second run finds everything in place and only says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ as_root() {
 
 # 1. Debian packages.
 missing=()
-for pkg in libturbojpeg0 libspng0; do
+for pkg in libturbojpeg0 libspng0 python3-pil; do
   if dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
     echo "setup-native: $pkg already installed"
   else
