@@ -3,6 +3,8 @@
 #   libturbojpeg0 and libspng0 (Debian packages), and libonnxruntime.so.1 (from the onnxruntime-node
 #   npm package) copied into native/linux-x64/ (git-ignored). Also python3-pil (Pillow for
 #   /usr/bin/python3), which the resize reference test (tests/Sluice.Tests/Media/PillowReferenceTests.cs) runs.
+#   And plasma-workspace-wallpapers (large photographs under /usr/share/wallpapers/*/contents/images/), the
+#   source of `ImageClassification make-corpus` (samples/ImageClassification); installed only when missing.
 # Idempotent: a second run finds everything in place and only says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,7 @@ as_root() {
 
 # 1. Debian packages.
 missing=()
-for pkg in libturbojpeg0 libspng0 python3-pil; do
+for pkg in libturbojpeg0 libspng0 python3-pil plasma-workspace-wallpapers; do
   if dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
     echo "setup-native: $pkg already installed"
   else
@@ -37,7 +39,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   echo "setup-native: installing ${missing[*]}"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   echo "setup-native: installed ${missing[*]}"
 fi
 

@@ -1,0 +1,59 @@
+using Sluice.Media;
+
+namespace Sluice.Benchmarks;
+
+/// <summary>One corpus file: its absolute path and its label (a manifest line with the url resolved).</summary>
+public sealed record ImageRow(string Url, string Label);
+
+/// <summary>The preprocessed row, kept small: the label and a checksum of the 3×224×224 tensor.</summary>
+public sealed record TensorRow(string Label, double Checksum);
+
+/// <summary>
+/// ImageNet evaluation preprocessing as torchvision writes it (Resize(256), CenterCrop(224), ToTensor,
+/// Normalize), with libjpeg-turbo shrink-on-load: read the file, decode at the smallest DCT scale whose
+/// shorter side is still ≥ 256, resize the shorter side to 256, crop the centre 224×224, normalise into
+/// a float tensor. The tensor is a per-row float[3×224×224] column for now (602 KB, a large-object-heap
+/// allocation per image); a pooled or batch-owned tensor column would remove that allocation.
+/// </summary>
+[Pipeline(typeof(ImageRow), typeof(TensorRow))]
+public static partial class Preprocess
+{
+    /// <summary>Side of the square crop.</summary>
+    public const int Crop = 224;
+
+    /// <summary>The shorter side before the crop.</summary>
+    public const int Resize = 256;
+
+    /// <summary>Floats in one tensor (channels × height × width).</summary>
+    public const int TensorLength = 3 * Crop * Crop;
+
+    [Stage] static Blob Bytes(string url) => Blob.CopyOf(File.ReadAllBytes(url));
+
+    // Named Image, so the type is spelled out: the method group hides it inside this class.
+    [Stage] static Sluice.Media.Image Image(Blob bytes) => Sluice.Media.Image.Decode(bytes.Span, shrinkTo: Resize);
+
+    [Stage] static float[] Pixels(Sluice.Media.Image image)
+    {
+        var tensor = new float[TensorLength];
+        ToTensor(image, tensor);
+        return tensor;
+    }
+
+    [Stage] static double Checksum(float[] pixels) => Sum(pixels);
+
+    /// <summary>Resize(256) → CenterCrop(224) → normalised CHW floats; the intermediate images are disposed here.</summary>
+    public static void ToTensor(Sluice.Media.Image image, Span<float> tensor)
+    {
+        using var resized = image.ResizeShorterSide(Resize);
+        using var cropped = resized.CenterCrop(Crop, Crop);
+        cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+    }
+
+    /// <summary>The tensor's checksum: the sum of its floats, in order, as a double.</summary>
+    public static double Sum(ReadOnlySpan<float> tensor)
+    {
+        double sum = 0;
+        foreach (float f in tensor) sum += f;
+        return sum;
+    }
+}
