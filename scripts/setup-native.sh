@@ -3,6 +3,7 @@
 #   libturbojpeg0 and libspng0 (Debian packages), and libonnxruntime.so.1 (from the onnxruntime-node
 #   npm package) copied into native/linux-x64/ (git-ignored). Also python3-pil (Pillow for
 #   /usr/bin/python3), which the resize reference test (tests/Sluice.Tests/Media/PillowReferenceTests.cs) runs.
+#   python3-onnx and python3-numpy build and check the test model of the ONNX Runtime binding.
 #   And plasma-workspace-wallpapers (large photographs under /usr/share/wallpapers/*/contents/images/), the
 #   source of `ImageClassification make-corpus` (samples/ImageClassification); installed only when missing.
 # Idempotent: a second run finds everything in place and only says so.
@@ -25,7 +26,7 @@ as_root() {
 
 # 1. Debian packages.
 missing=()
-for pkg in libturbojpeg0 libspng0 python3-pil plasma-workspace-wallpapers; do
+for pkg in libturbojpeg0 libspng0 python3-pil plasma-workspace-wallpapers python3-onnx python3-numpy; do
   if dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
     echo "setup-native: $pkg already installed"
   else

@@ -1,0 +1,139 @@
+using System.Runtime.InteropServices;
+
+namespace Sluice.Onnx;
+
+/// <summary>
+/// An ONNX model loaded into ONNX Runtime (through the project's own binding of its C API). Input and
+/// output tensors are built over the caller's memory, so a batch tensor in a pooled buffer goes to the
+/// model and the results come back without copies. <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{long}, Span{float}, ReadOnlySpan{long})"/>
+/// may be called from several threads at once. Meant as a pipeline <c>[Resource]</c>.
+/// </summary>
+public sealed unsafe class OnnxSession : IDisposable
+{
+    private static readonly Lazy<IntPtr> s_env = new(() => OrtApi.CreateEnv(3 /* errors only */, "sluice"));
+    private static readonly Lazy<IntPtr> s_cpuMemory = new(OrtApi.CreateCpuMemoryInfo);
+
+    private IntPtr _session;
+    private readonly IntPtr[] _inputNames;
+    private readonly IntPtr[] _outputNames;
+
+    private OnnxSession(string path, IntPtr session, Device requested, string? notice)
+    {
+        Path = path;
+        _session = session;
+        RequestedDevice = requested;
+        Notice = notice;
+        InputNames = Enumerable.Range(0, (int)OrtApi.InputCount(session)).Select(i => OrtApi.InputName(session, (nuint)i)).ToArray();
+        OutputNames = Enumerable.Range(0, (int)OrtApi.OutputCount(session)).Select(i => OrtApi.OutputName(session, (nuint)i)).ToArray();
+        _inputNames = InputNames.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
+        _outputNames = OutputNames.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
+    }
+
+    /// <summary>The model file.</summary>
+    public string Path { get; }
+    /// <summary>The device the caller asked for.</summary>
+    public Device RequestedDevice { get; }
+    /// <summary>The device the model runs on.</summary>
+    public Device Device => Device.Cpu;
+    /// <summary>Why the model runs elsewhere than asked (null when it runs where asked).</summary>
+    public string? Notice { get; }
+    /// <summary>The model's input names, in order.</summary>
+    public IReadOnlyList<string> InputNames { get; }
+    /// <summary>The model's output names, in order.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+    /// <summary>The ONNX Runtime library's version.</summary>
+    public static string RuntimeVersion => OrtApi.Version;
+
+    /// <summary>The declared shape of input <paramref name="index"/> (-1 for a dynamic dimension such as the batch).</summary>
+    public long[] InputShape(int index) => OrtApi.Shape(Handle, (nuint)index, input: true);
+
+    /// <summary>The declared shape of output <paramref name="index"/>.</summary>
+    public long[] OutputShape(int index) => OrtApi.Shape(Handle, (nuint)index, input: false);
+
+    /// <summary>
+    /// Loads a model. <paramref name="intraOpThreads"/> sets the threads one inference uses (0: the
+    /// runtime's default; set it so inference and preprocessing share the cores). A GPU request falls
+    /// back to the CPU, with <see cref="Notice"/> saying why, when no GPU execution provider is available.
+    /// </summary>
+    public static OnnxSession Load(string path, Device device = Device.Cpu, int intraOpThreads = 0)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"ONNX model '{path}' does not exist (full path: {System.IO.Path.GetFullPath(path)}).", path);
+        var options = OrtApi.CreateSessionOptions();
+        try
+        {
+            OrtApi.SetGraphOptimizationLevel(options, 99 /* all */);
+            if (intraOpThreads > 0) OrtApi.SetIntraOpNumThreads(options, intraOpThreads);
+            OrtApi.SetInterOpNumThreads(options, 1);
+            // The ONNX Runtime build set up here (onnxruntime-node's libonnxruntime) carries no CUDA provider.
+            string? notice = device == Device.Gpu
+                ? $"Device.Gpu was asked for '{System.IO.Path.GetFileName(path)}', but this ONNX Runtime ({OrtApi.Version}) has no CUDA execution provider; running on the CPU."
+                : null;
+            IntPtr session;
+            try { session = OrtApi.CreateSession(s_env.Value, path, options); }
+            catch (OnnxRuntimeException e) { throw new OnnxRuntimeException($"Cannot load ONNX model '{path}': {e.Message}"); }
+            return new OnnxSession(path, session, device, notice);
+        }
+        finally
+        {
+            OrtApi.ReleaseSessionOptions(options);
+        }
+    }
+
+    private IntPtr Handle => _session != IntPtr.Zero ? _session : throw new ObjectDisposedException(nameof(OnnxSession));
+
+    /// <summary>
+    /// Runs a model with one float input and one float output, reading <paramref name="input"/> (of
+    /// <paramref name="inputShape"/>) and writing <paramref name="output"/> (of <paramref name="outputShape"/>)
+    /// in place: both tensors are views of the caller's memory.
+    /// </summary>
+    public void Run(ReadOnlySpan<float> input, ReadOnlySpan<long> inputShape, Span<float> output, ReadOnlySpan<long> outputShape)
+    {
+        if (_inputNames.Length != 1 || _outputNames.Length != 1)
+            throw new InvalidOperationException($"'{Path}' has {_inputNames.Length} inputs and {_outputNames.Length} outputs; this call needs one of each.");
+        Check(input.Length, inputShape, "input");
+        Check(output.Length, outputShape, "output");
+        var session = Handle;
+        fixed (float* inData = input)
+        fixed (float* outData = output)
+        fixed (long* inShape = inputShape)
+        fixed (long* outShape = outputShape)
+        fixed (IntPtr* inName = _inputNames)
+        fixed (IntPtr* outName = _outputNames)
+        {
+            var inValue = OrtApi.CreateFloatTensor(s_cpuMemory.Value, inData, (nuint)input.Length, inShape, (nuint)inputShape.Length);
+            var outValue = IntPtr.Zero;
+            try
+            {
+                outValue = OrtApi.CreateFloatTensor(s_cpuMemory.Value, outData, (nuint)output.Length, outShape, (nuint)outputShape.Length);
+                OrtApi.Run(session, inName, &inValue, 1, outName, 1, &outValue);
+            }
+            finally
+            {
+                OrtApi.ReleaseValue(inValue);
+                if (outValue != IntPtr.Zero) OrtApi.ReleaseValue(outValue);
+            }
+        }
+    }
+
+    private static void Check(int length, ReadOnlySpan<long> shape, string what)
+    {
+        long count = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"The {what} shape has a negative dimension ({d}).");
+            count *= d;
+        }
+        if (count != length)
+            throw new ArgumentException($"The {what} shape [{string.Join(", ", shape.ToArray())}] holds {count} values but the {what} span has {length}.");
+    }
+
+    /// <summary>Releases the session.</summary>
+    public void Dispose()
+    {
+        var s = Interlocked.Exchange(ref _session, IntPtr.Zero);
+        if (s == IntPtr.Zero) return;
+        OrtApi.ReleaseSession(s);
+        foreach (var p in _inputNames.Concat(_outputNames)) Marshal.FreeCoTaskMem(p);
+    }
+}

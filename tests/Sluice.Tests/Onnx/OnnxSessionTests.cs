@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Sluice.Onnx;
+using Xunit;
+
+namespace Sluice.Tests.Onnx;
+
+/// <summary>
+/// The ONNX Runtime binding against a real model: python3-onnx (Debian) builds a small network
+/// (Gemm -> Relu -> Gemm -> Softmax) with seeded weights, numpy computes the reference outputs, and
+/// the binding must agree.
+/// </summary>
+public sealed class OnnxSessionTests : IDisposable
+{
+    private const string Python = "/usr/bin/python3";
+    private readonly string _dir = Directory.CreateTempSubdirectory("sluice-onnx").FullName;
+
+    private const string MakeModel = """
+        import sys, numpy as np, onnx
+        from onnx import helper, TensorProto, numpy_helper
+        out = sys.argv[1]
+        rng = np.random.default_rng(7)
+        w1 = rng.standard_normal((8, 16)).astype(np.float32); b1 = rng.standard_normal(16).astype(np.float32)
+        w2 = rng.standard_normal((16, 5)).astype(np.float32); b2 = rng.standard_normal(5).astype(np.float32)
+        inits = [numpy_helper.from_array(a, n) for a, n in ((w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2"))]
+        nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"]), helper.make_node("Relu", ["h"], ["r"]),
+                 helper.make_node("Gemm", ["r", "w2", "b2"], ["z"]), helper.make_node("Softmax", ["z"], ["y"], axis=1)]
+        graph = helper.make_graph(nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 5])], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        onnx.save(model, out + "/mlp.onnx")
+        x = rng.standard_normal((6, 8)).astype(np.float32)
+        z = np.maximum(x @ w1 + b1, 0) @ w2 + b2
+        y = np.exp(z - z.max(axis=1, keepdims=True)); y /= y.sum(axis=1, keepdims=True)
+        x.tofile(out + "/x.bin"); y.astype(np.float32).tofile(out + "/y.bin")
+        """;
+
+    public OnnxSessionTests()
+    {
+        File.WriteAllText(Path.Combine(_dir, "make.py"), MakeModel);
+        var psi = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(Path.Combine(_dir, "make.py"));
+        psi.ArgumentList.Add(_dir);
+        using var p = Process.Start(psi)!;
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit(60_000);
+        if (p.ExitCode != 0)
+            Assert.Fail($"Building the test model failed (python3-onnx and python3-numpy come from scripts/setup-native.sh): {err}");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static float[] Floats(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var floats = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
+        return floats;
+    }
+
+    [Fact]
+    public void A_model_runs_on_caller_memory_and_matches_numpy()
+    {
+        using var session = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"), intraOpThreads: 1);
+        Assert.Equal(new[] { "x" }, session.InputNames);
+        Assert.Equal(new[] { "y" }, session.OutputNames);
+        Assert.Equal(new long[] { -1, 8 }, session.InputShape(0));
+        var x = Floats(Path.Combine(_dir, "x.bin"));
+        var expected = Floats(Path.Combine(_dir, "y.bin"));
+        var y = new float[6 * 5];
+        session.Run(x, new long[] { 6, 8 }, y, new long[] { 6, 5 });
+        float maxDiff = 0;
+        for (int i = 0; i < y.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(y[i] - expected[i]));
+        Assert.True(maxDiff < 1e-5f, $"max abs difference {maxDiff}");
+        Assert.Matches(@"^1\.\d+\.\d+", OnnxSession.RuntimeVersion);
+    }
+
+    [Fact]
+    public void Concurrent_runs_on_one_session_give_the_same_results()
+    {
+        using var session = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"));
+        var x = Floats(Path.Combine(_dir, "x.bin"));
+        var expected = Floats(Path.Combine(_dir, "y.bin"));
+        Parallel.For(0, 64, _ =>
+        {
+            var y = new float[30];
+            session.Run(x, new long[] { 6, 8 }, y, new long[] { 6, 5 });
+            for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(y[i] - expected[i]) < 1e-5f);
+        });
+    }
+
+    [Fact]
+    public void A_missing_model_names_the_file()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => OnnxSession.Load(Path.Combine(_dir, "nope.onnx")));
+        Assert.Contains("nope.onnx", e.Message);
+    }
+
+    [Fact]
+    public void A_corrupt_model_is_a_clear_error()
+    {
+        var path = Path.Combine(_dir, "bad.onnx");
+        File.WriteAllBytes(path, new byte[] { 1, 2, 3, 4, 5 });
+        var e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(path));
+        Assert.Contains("bad.onnx", e.Message);
+    }
+
+    [Fact]
+    public void A_shape_that_does_not_fit_the_buffer_is_refused_before_the_call()
+    {
+        using var session = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"));
+        var e = Assert.Throws<ArgumentException>(() => session.Run(new float[10], new long[] { 6, 8 }, new float[30], new long[] { 6, 5 }));
+        Assert.Contains("48", e.Message);
+    }
+
+    [Fact]
+    public void A_gpu_request_without_a_gpu_provider_runs_on_the_cpu_with_a_notice()
+    {
+        using var session = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"), Device.Gpu);
+        Assert.Equal(Device.Gpu, session.RequestedDevice);
+        Assert.Equal(Device.Cpu, session.Device);
+        Assert.Contains("running on the CPU", session.Notice);
+    }
+}
