@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 bash scripts/setup-native.sh
+bash scripts/setup-models.sh
 
 log=$(mktemp)
 status=0
