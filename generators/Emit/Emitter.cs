@@ -758,7 +758,7 @@ internal sealed class Emitter
         _w.Open($"public override {type} ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)");
         _w.Line("if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartObject) throw new global::Sluice.RowFormatException(\"(row)\", \"expects a JSON object\");");
         for (int i = 0; i < props.Length; i++)
-            if (Fillable(i)) _w.Line($"{props[i].Type.Name} __p{i} = default!; bool __h{i} = false;");
+            if (Fillable(i)) _w.Line(props[i].Required ? $"{props[i].Type.Name} __p{i} = default!; bool __h{i} = false;" : $"{props[i].Type.Name} __p{i} = default!;");
         _w.Open("while (reader.Read())");
         _w.Line("if (reader.TokenType == global::System.Text.Json.JsonTokenType.EndObject) break;");
         _w.Line("int __k = s_names.Match(ref reader);");
@@ -775,7 +775,7 @@ internal sealed class Emitter
                 CodecKind.Array => $"{G}ColumnValue.ReadJsonArray<{p.Type.ElementName}>(ref reader, {key})",
                 _ => $"{G}ColumnValue.ReadJson<{p.Type.Name}>(ref reader, {key})",
             };
-            _w.Line($"case {i}: __p{i} = {NotNull(p, read, key)}; __h{i} = true; break;");
+            _w.Line(p.Required ? $"case {i}: __p{i} = {NotNull(p, read, key)}; __h{i} = true; break;" : $"case {i}: __p{i} = {read}; break;");
         }
         _w.Line("default: reader.Skip(); break;");
         _w.Close();

@@ -43,5 +43,6 @@ if (args.Length > 0 && args[0] == "make-corpus")
     return 0;
 }
 
-Console.Error.WriteLine("usage: ImageClassification make-corpus --count N --out DIR [--seed S] [--source DIR]");
-return 2;
+// Anything else is the pipeline's standard command line (docs/cli.md), e.g.
+//   ImageClassification --input data/images/manifest.jsonl --output predictions.jsonl --set root=data/images
+return await ClassifyImages.RunAsync(args);

@@ -41,6 +41,25 @@ public class GeneratorBehaviourTests
     }
 
     [Fact]
+    public void Records_with_optional_and_array_columns_get_codecs_that_compile_without_warnings()
+    {
+        var (generator, compiled, run) = GeneratorHarness.Run("""
+            using Sluice;
+            public sealed record In(string Url, string? Label, int? Size);
+            public sealed record Out(string Url, string? Label, int[] Top, float[] Scores);
+            [Pipeline(typeof(In), typeof(Out))]
+            public static partial class P
+            {
+                [Stage] static int[] Top(string url) => new[] { url.Length };
+                [Stage] static float[] Scores(int? size) => new[] { (float)(size ?? 0) };
+            }
+            """);
+        Assert.Empty(generator);
+        Assert.Empty(compiled);
+        Assert.Contains("class __InputCodec", run.GeneratedTrees[0].ToString());
+    }
+
+    [Fact]
     public void The_fused_loop_has_no_delegates_closures_linq_or_allocations()
     {
         var (_, _, run) = GeneratorHarness.Run(Pipeline);

@@ -1,0 +1,96 @@
+using Sluice;
+using Sluice.Media;
+using Sluice.Onnx;
+
+namespace ImageClassification;
+
+/// <summary>One manifest line: a URL or a path (relative paths resolve against <c>--set root=DIR</c>), and an optional label.</summary>
+public sealed record ImageRef(string Url, string? Label);
+
+/// <summary>The five most likely ImageNet classes of one image, with their softmax scores.</summary>
+public sealed record Prediction(string Url, string? Label, int[] Top5, float[] Top5Scores);
+
+/// <summary>Where images come from: the downloader and the folder relative paths resolve against.</summary>
+public sealed class ImageSource(Downloader http, string root) : IDisposable
+{
+    /// <summary>Fetches one image's bytes.</summary>
+    public ValueTask<Blob> GetAsync(string url, CancellationToken ct) =>
+        http.GetAsync(url.Contains("://", StringComparison.Ordinal) || Path.IsPathRooted(url) ? url : Path.Combine(root, url), ct);
+
+    /// <summary>Releases the HTTP client.</summary>
+    public void Dispose() => http.Dispose();
+}
+
+/// <summary>
+/// The published image classification workload: download, decode (shrink on load), resize the shorter
+/// side to 256, center crop 224, ImageNet normalization, ResNet-18 in batches of 100, top-5 classes.
+/// An image that cannot be fetched or decoded is dead-lettered with its reason and the run goes on.
+/// </summary>
+[Pipeline(typeof(ImageRef), typeof(Prediction))]
+public static partial class ClassifyImages
+{
+    private const int Side = 224;
+    private const int PixelsPerImage = 3 * Side * Side;
+
+    [Resource] static ImageSource Source(PipelineContext ctx) =>
+        new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
+
+    // Inference shares the cores with decoding: by default one intra-op thread per batch worker.
+    [Resource] static OnnxSession Model(PipelineContext ctx)
+    {
+        var session = OnnxSession.Load(ctx.Options.Get("model", "models/resnet18.onnx"), ctx.Device, ctx.Options.Get("threads", 1));
+        if (session.Notice is not null) Console.Error.WriteLine($"notice: {session.Notice}");
+        return session;
+    }
+
+    [Stage(MaxConcurrency = 32)]
+    static ValueTask<Blob> Bytes(string url, ImageSource source, CancellationToken ct) => source.GetAsync(url, ct);
+
+    [Stage] static Image Image(Blob bytes) => Sluice.Media.Image.Decode(bytes.Span, shrinkTo: 256);
+
+    // One float[] per row for now; writing straight into the batch tensor's slot is the next step.
+    [Stage] static float[] Pixels(Image image)
+    {
+        using var resized = image.ResizeShorterSide(256);
+        using var cropped = resized.CenterCrop(Side, Side);
+        var tensor = new float[PixelsPerImage];
+        cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+        return tensor;
+    }
+
+    [Stage(BatchSize = 100, Device = Device.Gpu)]
+    static void Classify(ReadOnlySpan<float[]> pixels, Span<int[]> top5, Span<float[]> top5Scores, OnnxSession model)
+    {
+        int n = pixels.Length;
+        var batch = new float[n * PixelsPerImage];
+        for (int i = 0; i < n; i++) pixels[i].CopyTo(batch, i * PixelsPerImage);
+        var logits = new float[n * 1000];
+        model.Run(batch, new long[] { n, 3, Side, Side }, logits, new long[] { n, 1000 });
+        for (int i = 0; i < n; i++)
+            (top5[i], top5Scores[i]) = TopK(logits.AsSpan(i * 1000, 1000), 5);
+    }
+
+    /// <summary>The k largest logits' classes and their softmax probabilities, most likely first.</summary>
+    public static (int[] Classes, float[] Scores) TopK(ReadOnlySpan<float> logits, int k)
+    {
+        float max = float.NegativeInfinity;
+        foreach (var v in logits) max = Math.Max(max, v);
+        double sum = 0;
+        foreach (var v in logits) sum += Math.Exp(v - max);
+        var classes = new int[k];
+        var scores = new float[k];
+        Array.Fill(classes, -1);
+        Array.Fill(scores, float.NegativeInfinity);
+        for (int c = 0; c < logits.Length; c++)
+        {
+            float v = logits[c];
+            if (v <= scores[k - 1]) continue;
+            int j = k - 1;
+            while (j > 0 && scores[j - 1] < v) { scores[j] = scores[j - 1]; classes[j] = classes[j - 1]; j--; }
+            scores[j] = v;
+            classes[j] = c;
+        }
+        for (int j = 0; j < k; j++) scores[j] = (float)(Math.Exp(scores[j] - max) / sum);
+        return (classes, scores);
+    }
+}
