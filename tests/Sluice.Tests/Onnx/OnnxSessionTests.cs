@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sluice.Onnx;
 using Xunit;
 
@@ -11,7 +10,6 @@ namespace Sluice.Tests.Onnx;
 /// </summary>
 public sealed class OnnxSessionTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly string _dir = Directory.CreateTempSubdirectory("sluice-onnx").FullName;
 
     private const string MakeModel = """
@@ -36,28 +34,10 @@ public sealed class OnnxSessionTests : IDisposable
         x.tofile(out + "/x.bin"); y.astype(np.float32).tofile(out + "/y.bin")
         """;
 
-    public OnnxSessionTests()
-    {
-        File.WriteAllText(Path.Combine(_dir, "make.py"), MakeModel);
-        var psi = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(_dir, "make.py"));
-        psi.ArgumentList.Add(_dir);
-        using var p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit(60_000);
-        if (p.ExitCode != 0)
-            Assert.Fail($"Building the test model failed (python3-onnx and python3-numpy come from scripts/setup-native.sh): {err}");
-    }
+    public OnnxSessionTests() =>
+        PythonReference.Run(_dir, MakeModel, "Building the test model failed (python3-onnx and python3-numpy come from scripts/setup-native.sh)", _dir);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static float[] Floats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var floats = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
-        return floats;
-    }
 
     [Fact]
     public void A_model_runs_on_caller_memory_and_matches_numpy()
@@ -66,8 +46,8 @@ public sealed class OnnxSessionTests : IDisposable
         Assert.Equal(new[] { "x" }, session.InputNames);
         Assert.Equal(new[] { "y" }, session.OutputNames);
         Assert.Equal(new long[] { -1, 8 }, session.InputShape(0));
-        var x = Floats(Path.Combine(_dir, "x.bin"));
-        var expected = Floats(Path.Combine(_dir, "y.bin"));
+        var x = PythonReference.Floats(Path.Combine(_dir, "x.bin"));
+        var expected = PythonReference.Floats(Path.Combine(_dir, "y.bin"));
         var y = new float[6 * 5];
         session.Run(x, new long[] { 6, 8 }, y, new long[] { 6, 5 });
         float maxDiff = 0;
@@ -80,8 +60,8 @@ public sealed class OnnxSessionTests : IDisposable
     public void Concurrent_runs_on_one_session_give_the_same_results()
     {
         using var session = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"));
-        var x = Floats(Path.Combine(_dir, "x.bin"));
-        var expected = Floats(Path.Combine(_dir, "y.bin"));
+        var x = PythonReference.Floats(Path.Combine(_dir, "x.bin"));
+        var expected = PythonReference.Floats(Path.Combine(_dir, "y.bin"));
         Parallel.For(0, 64, _ =>
         {
             var y = new float[30];

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sluice.Onnx;
 using Xunit;
 
@@ -10,7 +9,6 @@ namespace Sluice.Tests.Onnx;
 /// </summary>
 public sealed class ResNet18Tests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly string _dir = Directory.CreateTempSubdirectory("sluice-resnet").FullName;
 
     private const string Reference = """
@@ -39,32 +37,14 @@ public sealed class ResNet18Tests : IDisposable
         return models;
     }
 
-    private static float[] Floats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var floats = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
-        return floats;
-    }
-
     [Fact]
     public void Sluice_logits_match_PyTorch_on_the_same_inputs()
     {
         var models = ModelsDirectory();
-        File.WriteAllText(Path.Combine(_dir, "reference.py"), Reference);
-        var psi = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(_dir, "reference.py"));
-        psi.ArgumentList.Add(models);
-        psi.ArgumentList.Add(_dir);
-        using (var p = Process.Start(psi)!)
-        {
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit(120_000);
-            Assert.True(p.ExitCode == 0, $"PyTorch reference failed (scripts/setup-models.sh installs python3-torch): {err}");
-        }
+        PythonReference.Run(_dir, Reference, "PyTorch reference failed (scripts/setup-models.sh installs python3-torch)", models, _dir);
 
-        var x = Floats(Path.Combine(_dir, "x.bin"));
-        var expected = Floats(Path.Combine(_dir, "logits.bin"));
+        var x = PythonReference.Floats(Path.Combine(_dir, "x.bin"));
+        var expected = PythonReference.Floats(Path.Combine(_dir, "logits.bin"));
         using var session = OnnxSession.Load(Path.Combine(models, "resnet18.onnx"), intraOpThreads: 2);
         Assert.Equal(new long[] { -1, 3, 224, 224 }, session.InputShape(0));
         var logits = new float[4 * 1000];
