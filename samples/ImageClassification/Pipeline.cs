@@ -48,26 +48,37 @@ public static partial class ClassifyImages
 
     [Stage] static Image Image(Blob bytes) => Sluice.Media.Image.Decode(bytes.Span, shrinkTo: 256);
 
-    // One float[] per row for now; writing straight into the batch tensor's slot is the next step.
-    [Stage] static float[] Pixels(Image image)
+    // Normalized pixels in a pooled, budget-counted tensor; disposed once Classify has copied it into its batch.
+    [Stage] static Tensor Pixels(Image image)
     {
         using var resized = image.ResizeShorterSide(256);
         using var cropped = resized.CenterCrop(Side, Side);
-        var tensor = new float[PixelsPerImage];
-        cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+        var tensor = Tensor.Rent(PixelsPerImage);
+        cropped.ToTensor(tensor.Span, Normalize.ImageNetMean, Normalize.ImageNetStd);
         return tensor;
     }
 
+    /// <summary>One batch worker's reusable input and output buffers (made once per worker).</summary>
+    public sealed class BatchBuffers
+    {
+        /// <summary>The batch input, NCHW.</summary>
+        public float[] Input { get; } = new float[100 * PixelsPerImage];
+        /// <summary>The batch logits.</summary>
+        public float[] Logits { get; } = new float[100 * 1000];
+    }
+
+    [Resource] static BatchBuffers Buffers() => new();
+
     [Stage(BatchSize = 100, Device = Device.Gpu)]
-    static void Classify(ReadOnlySpan<float[]> pixels, Span<int[]> top5, Span<float[]> top5Scores, OnnxSession model)
+    static void Classify(ReadOnlySpan<Tensor> pixels, Span<int[]> top5, Span<float[]> top5Scores, OnnxSession model, BatchBuffers buffers)
     {
         int n = pixels.Length;
-        var batch = new float[n * PixelsPerImage];
-        for (int i = 0; i < n; i++) pixels[i].CopyTo(batch, i * PixelsPerImage);
-        var logits = new float[n * 1000];
-        model.Run(batch, new long[] { n, 3, Side, Side }, logits, new long[] { n, 1000 });
+        var input = buffers.Input.AsSpan(0, n * PixelsPerImage);
+        for (int i = 0; i < n; i++) pixels[i].Span.CopyTo(input.Slice(i * PixelsPerImage, PixelsPerImage));
+        var logits = buffers.Logits.AsSpan(0, n * 1000);
+        model.Run(input, new long[] { n, 3, Side, Side }, logits, new long[] { n, 1000 });
         for (int i = 0; i < n; i++)
-            (top5[i], top5Scores[i]) = TopK(logits.AsSpan(i * 1000, 1000), 5);
+            (top5[i], top5Scores[i]) = TopK(logits.Slice(i * 1000, 1000), 5);
     }
 
     /// <summary>The k largest logits' classes and their softmax probabilities, most likely first.</summary>

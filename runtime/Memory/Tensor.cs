@@ -1,0 +1,51 @@
+using System.Buffers;
+
+namespace Sluice;
+
+/// <summary>
+/// Floats over a pooled array, counted by the run's <see cref="MemoryBudget"/> like <see cref="Blob"/>:
+/// a per-row tensor (an image's normalized pixels, an embedding) that the pipeline disposes right
+/// after the column's last reader, so tensors in flight stay under <c>--memory-limit</c>.
+/// </summary>
+public sealed class Tensor : IDisposable
+{
+    private float[]? _array;
+    private readonly MemoryBudget _budget;
+    private readonly int _segment;
+    private readonly long _charged;
+
+    private Tensor(float[] array, int length, MemoryBudget budget, int segment, long charged)
+    {
+        _array = array;
+        Length = length;
+        _budget = budget;
+        _segment = segment;
+        _charged = charged;
+    }
+
+    /// <summary>The number of floats.</summary>
+    public int Length { get; }
+
+    /// <summary>The values.</summary>
+    public Span<float> Span => (_array ?? throw new ObjectDisposedException(nameof(Tensor), "The tensor was disposed: its column was dropped after its last reader.")).AsSpan(0, Length);
+
+    /// <summary>Rents <paramref name="length"/> floats (not cleared), waiting while the current budget is spent.</summary>
+    public static Tensor Rent(int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var budget = MemoryBudget.Current;
+        int segment = MemoryBudget.CurrentSegment;
+        long charged = Math.Max(4L * length, 1);
+        budget.Acquire(charged, cancellationToken);
+        return new Tensor(ArrayPool<float>.Shared.Rent(length), length, budget, segment, charged);
+    }
+
+    /// <summary>Returns the array to the pool and the bytes to the budget. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        var a = Interlocked.Exchange(ref _array, null);
+        if (a is null) return;
+        ArrayPool<float>.Shared.Return(a);
+        _budget.Release(_charged, _segment);
+    }
+}
