@@ -9,17 +9,13 @@ namespace Sluice;
 public sealed class Blob : IDisposable
 {
     private byte[]? _array;
-    private readonly MemoryBudget _budget;
-    private readonly int _segment;
-    private readonly long _charged;
+    private readonly BudgetLease _lease;
 
-    private Blob(byte[] array, int length, MemoryBudget budget, int segment, long charged)
+    private Blob(byte[] array, int length, BudgetLease lease)
     {
         _array = array;
         Length = length;
-        _budget = budget;
-        _segment = segment;
-        _charged = charged;
+        _lease = lease;
     }
 
     /// <summary>The number of bytes.</summary>
@@ -40,22 +36,16 @@ public sealed class Blob : IDisposable
     public static Blob Rent(int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var budget = MemoryBudget.Current;
-        int segment = MemoryBudget.CurrentSegment;
-        long charged = Math.Max(length, 1);
-        budget.Acquire(charged, cancellationToken);
-        return new Blob(ArrayPool<byte>.Shared.Rent(length), length, budget, segment, charged);
+        var lease = BudgetLease.Acquire(length, cancellationToken);
+        return new Blob(ArrayPool<byte>.Shared.Rent(length), length, lease);
     }
 
     /// <summary>Rents <paramref name="length"/> bytes, waiting asynchronously while the current budget is spent.</summary>
     public static async ValueTask<Blob> RentAsync(int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var budget = MemoryBudget.Current;
-        int segment = MemoryBudget.CurrentSegment;
-        long charged = Math.Max(length, 1);
-        await budget.AcquireAsync(charged, cancellationToken).ConfigureAwait(false);
-        return new Blob(ArrayPool<byte>.Shared.Rent(length), length, budget, segment, charged);
+        var lease = await BudgetLease.AcquireAsync(length, cancellationToken).ConfigureAwait(false);
+        return new Blob(ArrayPool<byte>.Shared.Rent(length), length, lease);
     }
 
     /// <summary>A blob holding a copy of <paramref name="bytes"/>.</summary>
@@ -112,6 +102,6 @@ public sealed class Blob : IDisposable
         var a = Interlocked.Exchange(ref _array, null);
         if (a is null) return;
         ArrayPool<byte>.Shared.Return(a);
-        _budget.Release(_charged, _segment);
+        _lease.Release();
     }
 }

@@ -10,17 +10,13 @@ namespace Sluice;
 public sealed class Tensor : IDisposable
 {
     private float[]? _array;
-    private readonly MemoryBudget _budget;
-    private readonly int _segment;
-    private readonly long _charged;
+    private readonly BudgetLease _lease;
 
-    private Tensor(float[] array, int length, MemoryBudget budget, int segment, long charged)
+    private Tensor(float[] array, int length, BudgetLease lease)
     {
         _array = array;
         Length = length;
-        _budget = budget;
-        _segment = segment;
-        _charged = charged;
+        _lease = lease;
     }
 
     /// <summary>The number of floats.</summary>
@@ -33,11 +29,8 @@ public sealed class Tensor : IDisposable
     public static Tensor Rent(int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var budget = MemoryBudget.Current;
-        int segment = MemoryBudget.CurrentSegment;
-        long charged = Math.Max(4L * length, 1);
-        budget.Acquire(charged, cancellationToken);
-        return new Tensor(ArrayPool<float>.Shared.Rent(length), length, budget, segment, charged);
+        var lease = BudgetLease.Acquire(4L * length, cancellationToken);
+        return new Tensor(ArrayPool<float>.Shared.Rent(length), length, lease);
     }
 
     /// <summary>Returns the array to the pool and the bytes to the budget. Safe to call twice.</summary>
@@ -46,6 +39,6 @@ public sealed class Tensor : IDisposable
         var a = Interlocked.Exchange(ref _array, null);
         if (a is null) return;
         ArrayPool<float>.Shared.Return(a);
-        _budget.Release(_charged, _segment);
+        _lease.Release();
     }
 }
