@@ -43,6 +43,40 @@ if (args.Length > 0 && args[0] == "make-corpus")
     return 0;
 }
 
+// `ImageClassification bench-ort --corpus DIR [--images N] [--sessions S] [--threads T] [--model PATH]`:
+// the end-to-end benchmark's baseline, ONNX Runtime inference alone on pre-made tensors.
+if (args.Length > 0 && args[0] == "bench-ort")
+{
+    string? corpus = null;
+    var o = new InferenceBaselineOptions { Corpus = "" };
+    for (int i = 1; i < args.Length; i += 2)
+    {
+        if (i + 1 >= args.Length)
+        {
+            Console.Error.WriteLine($"error: {args[i]} needs a value");
+            return 2;
+        }
+        string v = args[i + 1];
+        switch (args[i])
+        {
+            case "--corpus": corpus = v; break;
+            case "--images": o = o with { Images = int.Parse(v, CultureInfo.InvariantCulture) }; break;
+            case "--sessions": o = o with { Sessions = int.Parse(v, CultureInfo.InvariantCulture) }; break;
+            case "--threads": o = o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) }; break;
+            case "--model": o = o with { Model = v }; break;
+            default: Console.Error.WriteLine($"error: unknown option {args[i]}"); return 2;
+        }
+    }
+    if (corpus is null)
+    {
+        Console.Error.WriteLine("error: --corpus DIR is required");
+        return 2;
+    }
+    var (rate, elapsed, batches) = InferenceBaseline.Run(o with { Corpus = corpus }, Console.Error);
+    Console.WriteLine($"onnxruntime alone: {o.Images} images in {batches} batches, {elapsed.TotalSeconds:N2} s, {rate:N1} images/s");
+    return 0;
+}
+
 // Anything else is the pipeline's standard command line (docs/cli.md), e.g.
 //   ImageClassification --input data/images/manifest.jsonl --output predictions.jsonl --set root=data/images
 return await ClassifyImages.RunAsync(args);

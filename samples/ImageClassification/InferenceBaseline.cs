@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sluice;
+using Sluice.Media;
+using Sluice.Onnx;
+
+namespace ImageClassification;
+
+/// <summary>How <see cref="InferenceBaseline"/> runs ONNX Runtime alone.</summary>
+public sealed record InferenceBaselineOptions
+{
+    /// <summary>The corpus folder (with manifest.jsonl).</summary>
+    public required string Corpus { get; init; }
+    /// <summary>The model file.</summary>
+    public string Model { get; init; } = "models/resnet18.onnx";
+    /// <summary>Images to classify (taken from the manifest's decodable files, repeated when fewer).</summary>
+    public int Images { get; init; } = 1000;
+    /// <summary>Sessions running batches side by side (one thread each).</summary>
+    public int Sessions { get; init; } = 1;
+    /// <summary>Intra-op threads per session (0: ONNX Runtime's default, one per core).</summary>
+    public int Threads { get; init; }
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; init; } = 100;
+}
+
+/// <summary>
+/// The end-to-end benchmark's baseline: ONNX Runtime inference alone on pre-made tensors. The corpus is
+/// decoded and normalized once, before the clock starts; then batches go to the model from as many
+/// threads as there are sessions, and only inference is timed. What a pipeline that hides its
+/// preprocessing behind inference can at best reach on the same machine.
+/// </summary>
+public static class InferenceBaseline
+{
+    private const int Side = 224;
+    private const int PixelsPerImage = 3 * Side * Side;
+
+    /// <summary>Runs the baseline and returns images per second.</summary>
+    public static (double ImagesPerSecond, TimeSpan Elapsed, int Batches) Run(InferenceBaselineOptions o, TextWriter log)
+    {
+        var tensors = Preprocess(o.Corpus, Math.Min(o.Images, o.BatchSize * 4));
+        log.WriteLine($"baseline: {tensors.Count} distinct pre-made tensors, {o.Images} images in batches of {o.BatchSize}, " +
+                      $"{o.Sessions} session(s) x {(o.Threads == 0 ? "default" : o.Threads.ToString())} intra-op thread(s)");
+        // Every batch is its own pre-made NCHW buffer, filled before the clock starts.
+        int batches = (o.Images + o.BatchSize - 1) / o.BatchSize;
+        var inputs = new float[Math.Min(batches, 4)][];
+        for (int b = 0; b < inputs.Length; b++)
+        {
+            inputs[b] = new float[o.BatchSize * PixelsPerImage];
+            for (int i = 0; i < o.BatchSize; i++)
+                tensors[(b * o.BatchSize + i) % tensors.Count].CopyTo(inputs[b].AsSpan(i * PixelsPerImage, PixelsPerImage));
+        }
+        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads)).ToArray();
+        try
+        {
+            // One warm-up batch per session (first runs allocate the arena and pick kernels).
+            Parallel.For(0, o.Sessions, new ParallelOptions { MaxDegreeOfParallelism = o.Sessions }, s =>
+                RunBatch(sessions[s], inputs[0], o.BatchSize, new float[o.BatchSize * 1000]));
+            int next = -1;
+            var clock = Stopwatch.StartNew();
+            var threads = sessions.Select(session => new Thread(() =>
+            {
+                var logits = new float[o.BatchSize * 1000];
+                int b;
+                while ((b = Interlocked.Increment(ref next)) < batches)
+                {
+                    int n = Math.Min(o.BatchSize, o.Images - b * o.BatchSize);
+                    RunBatch(session, inputs[b % inputs.Length], n, logits);
+                }
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
+            clock.Stop();
+            return (o.Images / clock.Elapsed.TotalSeconds, clock.Elapsed, batches);
+        }
+        finally
+        {
+            foreach (var s in sessions) s.Dispose();
+        }
+    }
+
+    private static void RunBatch(OnnxSession session, float[] input, int n, float[] logits) =>
+        session.Run(input.AsSpan(0, n * PixelsPerImage), new long[] { n, 3, Side, Side }, logits.AsSpan(0, n * 1000), new long[] { n, 1000 });
+
+    /// <summary>The first <paramref name="count"/> decodable images of the corpus, preprocessed like the pipeline does.</summary>
+    private static List<float[]> Preprocess(string corpus, int count)
+    {
+        var result = new List<float[]>();
+        foreach (var line in File.ReadLines(Path.Combine(corpus, CorpusBuilder.ManifestName)))
+        {
+            if (result.Count == count) break;
+            var url = JsonDocument.Parse(line).RootElement.GetProperty("url").GetString()!;
+            try
+            {
+                using var image = Image.Decode(File.ReadAllBytes(Path.Combine(corpus, url)), shrinkTo: 256);
+                using var resized = image.ResizeShorterSide(256);
+                using var cropped = resized.CenterCrop(Side, Side);
+                var tensor = new float[PixelsPerImage];
+                cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+                result.Add(tensor);
+            }
+            catch (ImageDecodeException)
+            {
+                // A corrupt corpus file: the pipeline dead-letters it; the baseline skips it.
+            }
+        }
+        if (result.Count == 0) throw new InvalidOperationException($"No decodable image in '{corpus}'.");
+        return result;
+    }
+}
