@@ -45,7 +45,7 @@ internal static unsafe class OrtApi
     public static void Check(IntPtr status)
     {
         if (status == IntPtr.Zero) return;
-        var message = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr, IntPtr>)Fn(2))(status)) ?? "unknown error";
+        var message = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr, IntPtr>)Fn(2))(status))?.TrimEnd() ?? "unknown error";
         int code = ((delegate* unmanaged<IntPtr, int>)Fn(1))(status);
         ((delegate* unmanaged<IntPtr, void>)Fn(93))(status);
         throw new OnnxRuntimeException($"ONNX Runtime error {code}: {message}");
