@@ -12,16 +12,22 @@ public sealed unsafe class OnnxSession : IDisposable
 {
     private static readonly Lazy<IntPtr> s_env = new(() => OrtApi.CreateEnv(3 /* errors only */, "sluice"));
     private static readonly Lazy<IntPtr> s_cpuMemory = new(OrtApi.CreateCpuMemoryInfo);
+    private static readonly Lazy<IReadOnlyList<string>> s_providers = new(() => Array.AsReadOnly(OrtApi.AvailableProviders()));
+
+    /// <summary>The name ONNX Runtime gives its CUDA execution provider.</summary>
+    public const string CudaProvider = "CUDAExecutionProvider";
 
     private IntPtr _session;
     private readonly IntPtr[] _inputNames;
     private readonly IntPtr[] _outputNames;
 
-    private OnnxSession(string path, IntPtr session, Device requested, string? notice)
+    private OnnxSession(string path, IntPtr session, Device requested, Device device, bool cpuMemoryArena, string? notice)
     {
         Path = path;
         _session = session;
         RequestedDevice = requested;
+        Device = device;
+        CpuMemoryArena = cpuMemoryArena;
         Notice = notice;
         InputNames = Enumerable.Range(0, (int)OrtApi.InputCount(session)).Select(i => OrtApi.InputName(session, (nuint)i)).ToArray();
         OutputNames = Enumerable.Range(0, (int)OrtApi.OutputCount(session)).Select(i => OrtApi.OutputName(session, (nuint)i)).ToArray();
@@ -33,8 +39,10 @@ public sealed unsafe class OnnxSession : IDisposable
     public string Path { get; }
     /// <summary>The device the caller asked for.</summary>
     public Device RequestedDevice { get; }
-    /// <summary>The device the model runs on.</summary>
-    public Device Device => Device.Cpu;
+    /// <summary>The device the model runs on: <see cref="Device.Gpu"/> only when the CUDA execution provider was added.</summary>
+    public Device Device { get; }
+    /// <summary>Whether ONNX Runtime's CPU memory arena is on for this session.</summary>
+    public bool CpuMemoryArena { get; }
     /// <summary>Why the model runs elsewhere than asked (null when it runs where asked).</summary>
     public string? Notice { get; }
     /// <summary>The model's input names, in order.</summary>
@@ -43,6 +51,12 @@ public sealed unsafe class OnnxSession : IDisposable
     public IReadOnlyList<string> OutputNames { get; }
     /// <summary>The ONNX Runtime library's version.</summary>
     public static string RuntimeVersion => OrtApi.Version;
+    /// <summary>
+    /// The execution providers the loaded ONNX Runtime was built with, e.g. "CPUExecutionProvider"
+    /// (and "CUDAExecutionProvider" in a CUDA build). Being listed does not promise a provider loads:
+    /// the CUDA one still needs the CUDA and cuDNN libraries at session creation.
+    /// </summary>
+    public static IReadOnlyList<string> AvailableProviders => s_providers.Value;
 
     /// <summary>The declared shape of input <paramref name="index"/> (-1 for a dynamic dimension such as the batch).</summary>
     public long[] InputShape(int index) => OrtApi.Shape(Handle, (nuint)index, input: true);
@@ -52,31 +66,67 @@ public sealed unsafe class OnnxSession : IDisposable
 
     /// <summary>
     /// Loads a model. <paramref name="intraOpThreads"/> sets the threads one inference uses (0: the
-    /// runtime's default; set it so inference and preprocessing share the cores). A GPU request falls
-    /// back to the CPU, with <see cref="Notice"/> saying why, when no GPU execution provider is available.
+    /// runtime's default; set it so inference and preprocessing share the cores).
+    /// <paramref name="device"/> = <see cref="Device.Gpu"/> adds ONNX Runtime's CUDA execution provider
+    /// (device 0) when the library lists it and it loads; otherwise the model runs on the CPU, and
+    /// <see cref="Notice"/> says why and which providers there are. <see cref="Device"/> is where it runs.
+    /// <paramref name="cpuMemoryArena"/> = false turns off ONNX Runtime's CPU memory arena, so that
+    /// intermediate tensors are freed after each run rather than kept in an arena that only grows
+    /// (for pipelines with a memory budget; allocation costs a little more per run).
     /// </summary>
-    public static OnnxSession Load(string path, Device device = Device.Cpu, int intraOpThreads = 0)
+    public static OnnxSession Load(string path, Device device = Device.Cpu, int intraOpThreads = 0, bool cpuMemoryArena = true)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"ONNX model '{path}' does not exist (full path: {System.IO.Path.GetFullPath(path)}).", path);
+        string? notice = null;
+        if (device == Device.Gpu)
+        {
+            var providers = AvailableProviders;
+            string? why = null;
+            if (!providers.Contains(CudaProvider))
+                why = $"this ONNX Runtime ({OrtApi.Version}) has no {CudaProvider}";
+            else
+            {
+                try { return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, cuda: true), device, Device.Gpu, cpuMemoryArena, null); }
+                catch (OnnxRuntimeException e) { why = $"the {CudaProvider} could not be used ({e.Message})"; }
+            }
+            notice = $"Device.Gpu was asked for '{System.IO.Path.GetFileName(path)}', but {why}; running on the CPU. " +
+                     $"Available execution providers: {string.Join(", ", providers)}.";
+        }
+        return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, cuda: false), device, Device.Cpu, cpuMemoryArena, notice);
+    }
+
+    private static IntPtr CreateSession(string path, int intraOpThreads, bool cpuMemoryArena, bool cuda)
+    {
         var options = OrtApi.CreateSessionOptions();
         try
         {
             OrtApi.SetGraphOptimizationLevel(options, 99 /* all */);
             if (intraOpThreads > 0) OrtApi.SetIntraOpNumThreads(options, intraOpThreads);
             OrtApi.SetInterOpNumThreads(options, 1);
-            // The ONNX Runtime build set up here (onnxruntime-node's libonnxruntime) carries no CUDA provider.
-            string? notice = device == Device.Gpu
-                ? $"Device.Gpu was asked for '{System.IO.Path.GetFileName(path)}', but this ONNX Runtime ({OrtApi.Version}) has no CUDA execution provider; running on the CPU."
-                : null;
-            IntPtr session;
-            try { session = OrtApi.CreateSession(s_env.Value, path, options); }
+            if (!cpuMemoryArena) OrtApi.DisableCpuMemArena(options);
+            if (cuda) AppendCuda(options);
+            try { return OrtApi.CreateSession(s_env.Value, path, options); }
             catch (OnnxRuntimeException e) { throw new OnnxRuntimeException($"Cannot load ONNX model '{path}': {e.Message}"); }
-            return new OnnxSession(path, session, device, notice);
         }
         finally
         {
             OrtApi.ReleaseSessionOptions(options);
+        }
+    }
+
+    // The V2 options path: the library owns the options struct, so its layout never matters here.
+    private static void AppendCuda(IntPtr options)
+    {
+        var cudaOptions = OrtApi.CreateCudaProviderOptions();
+        try
+        {
+            OrtApi.UpdateCudaProviderOptions(cudaOptions, [("device_id", "0")]);
+            OrtApi.AppendCudaExecutionProvider(options, cudaOptions);
+        }
+        finally
+        {
+            OrtApi.ReleaseCudaProviderOptions(cudaOptions);
         }
     }
 

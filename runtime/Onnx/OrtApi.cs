@@ -11,9 +11,10 @@ namespace Sluice.Onnx;
 /// </summary>
 internal static unsafe class OrtApi
 {
-    // The table's first block has been frozen since 1.0 and everything used here lives in it, so
-    // asking for version 1 works with any library; the library's own version is reported separately.
-    private const uint ApiVersion = 1;
+    // The table only ever grows, and GetApi(v) hands out the entries of versions 1..v. The newest
+    // entries used here are the CUDA V2 provider options calls (204-208), added in API version 11
+    // (ONNX Runtime 1.11), so that is the version asked for: any library from 1.11 on offers it.
+    private const uint ApiVersion = 11;
 
     private static readonly Lazy<(IntPtr table, string version)> s_api = new(Load);
 
@@ -30,9 +31,11 @@ internal static unsafe class OrtApi
         if (apiBase == IntPtr.Zero) throw new OnnxRuntimeException("OrtGetApiBase returned null.");
         var getApi = (delegate* unmanaged<uint, IntPtr>)((IntPtr*)apiBase)[0];
         var getVersion = (delegate* unmanaged<IntPtr>)((IntPtr*)apiBase)[1];
-        var table = getApi(ApiVersion);
         string version = Marshal.PtrToStringUTF8(getVersion()) ?? "unknown";
-        if (table == IntPtr.Zero) throw new OnnxRuntimeException($"ONNX Runtime {version} does not offer API version {ApiVersion}.");
+        var table = getApi(ApiVersion);
+        if (table == IntPtr.Zero)
+            throw new OnnxRuntimeException(
+                $"ONNX Runtime {version} does not offer C API version {ApiVersion}; Sluice needs ONNX Runtime 1.{ApiVersion} or newer (scripts/setup-native.sh installs 1.30.0).");
         return (table, version);
     }
 
@@ -42,7 +45,7 @@ internal static unsafe class OrtApi
     public static void Check(IntPtr status)
     {
         if (status == IntPtr.Zero) return;
-        var message = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr, IntPtr>)Fn(2))(status)) ?? "unknown error";
+        var message = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr, IntPtr>)Fn(2))(status))?.TrimEnd() ?? "unknown error";
         int code = ((delegate* unmanaged<IntPtr, int>)Fn(1))(status);
         ((delegate* unmanaged<IntPtr, void>)Fn(93))(status);
         throw new OnnxRuntimeException($"ONNX Runtime error {code}: {message}");
@@ -80,6 +83,70 @@ internal static unsafe class OrtApi
     public static void SetGraphOptimizationLevel(IntPtr options, int level) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(23))(options, level));
     public static void SetIntraOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(24))(options, n));
     public static void SetInterOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(25))(options, n));
+
+    public static void DisableCpuMemArena(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(19))(options));
+
+    /// <summary>The execution providers this library was built with (which does not promise they load).</summary>
+    public static string[] AvailableProviders()
+    {
+        IntPtr* names;
+        int count;
+        Check(((delegate* unmanaged<IntPtr**, int*, IntPtr>)Fn(125))(&names, &count));
+        try
+        {
+            var result = new string[count];
+            for (int i = 0; i < count; i++) result[i] = Marshal.PtrToStringUTF8(names[i]) ?? "";
+            return result;
+        }
+        finally { Check(((delegate* unmanaged<IntPtr*, int, IntPtr>)Fn(126))(names, count)); }
+    }
+
+    /// <summary>An opaque OrtCUDAProviderOptionsV2 with the defaults; release it with <see cref="ReleaseCudaProviderOptions"/>.</summary>
+    public static IntPtr CreateCudaProviderOptions()
+    {
+        IntPtr options;
+        Check(((delegate* unmanaged<IntPtr*, IntPtr>)Fn(205))(&options));
+        return options;
+    }
+
+    /// <summary>Sets CUDA provider options by name (e.g. "device_id" = "0").</summary>
+    public static void UpdateCudaProviderOptions(IntPtr cudaOptions, IReadOnlyList<(string key, string value)> entries)
+    {
+        var keys = new IntPtr[entries.Count];
+        var values = new IntPtr[entries.Count];
+        try
+        {
+            for (int i = 0; i < entries.Count; i++)
+            {
+                keys[i] = Marshal.StringToCoTaskMemUTF8(entries[i].key);
+                values[i] = Marshal.StringToCoTaskMemUTF8(entries[i].value);
+            }
+            fixed (IntPtr* k = keys)
+            fixed (IntPtr* v = values)
+                Check(((delegate* unmanaged<IntPtr, IntPtr*, IntPtr*, nuint, IntPtr>)Fn(206))(cudaOptions, k, v, (nuint)entries.Count));
+        }
+        finally
+        {
+            foreach (var p in keys) Marshal.FreeCoTaskMem(p);
+            foreach (var p in values) Marshal.FreeCoTaskMem(p);
+        }
+    }
+
+    /// <summary>The CUDA provider options serialized by the library ("device_id=0;..."), for diagnostics.</summary>
+    public static string CudaProviderOptionsAsString(IntPtr cudaOptions)
+    {
+        IntPtr allocator, text;
+        Check(((delegate* unmanaged<IntPtr*, IntPtr>)Fn(78))(&allocator));
+        Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr*, IntPtr>)Fn(207))(cudaOptions, allocator, &text));
+        try { return Marshal.PtrToStringUTF8(text) ?? ""; }
+        finally { Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr>)Fn(76))(allocator, text)); }
+    }
+
+    /// <summary>Appends the CUDA execution provider (V2 options) to session options; fails when it cannot load.</summary>
+    public static void AppendCudaExecutionProvider(IntPtr options, IntPtr cudaOptions) =>
+        Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr>)Fn(204))(options, cudaOptions));
+
+    public static void ReleaseCudaProviderOptions(IntPtr p) => ((delegate* unmanaged<IntPtr, void>)Fn(208))(p);
 
     public static nuint InputCount(IntPtr session) { nuint n; Check(((delegate* unmanaged<IntPtr, nuint*, IntPtr>)Fn(30))(session, &n)); return n; }
     public static nuint OutputCount(IntPtr session) { nuint n; Check(((delegate* unmanaged<IntPtr, nuint*, IntPtr>)Fn(31))(session, &n)); return n; }

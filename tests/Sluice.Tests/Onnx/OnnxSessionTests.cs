@@ -95,11 +95,119 @@ public sealed class OnnxSessionTests : IDisposable
     }
 
     [Fact]
-    public void A_gpu_request_without_a_gpu_provider_runs_on_the_cpu_with_a_notice()
+    public void A_gpu_request_that_cannot_use_a_gpu_provider_runs_on_the_cpu_with_a_notice()
     {
         using var session = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"), Device.Gpu);
         Assert.Equal(Device.Gpu, session.RequestedDevice);
         Assert.Equal(Device.Cpu, session.Device);
         Assert.Contains("running on the CPU", session.Notice);
+    }
+
+    [Fact]
+    public void The_available_providers_include_the_cpu_provider()
+    {
+        var providers = OnnxSession.AvailableProviders;
+        Console.WriteLine($"ONNX Runtime {OnnxSession.RuntimeVersion} providers: {string.Join(", ", providers)}");
+        Assert.Contains("CPUExecutionProvider", providers);
+        Assert.All(providers, p => Assert.Matches(@"^[A-Za-z]+ExecutionProvider$", p));
+    }
+
+    [Fact]
+    public void The_cuda_provider_options_calls_answer_at_their_indices()
+    {
+        // Entries 205-208 behave as the header says: CreateCUDAProviderOptions hands out options (a
+        // build without the CUDA provider interface refuses with an error naming CUDA); Update then
+        // either takes "device_id" (shown by GetCUDAProviderOptionsAsString) or, when the provider
+        // libraries are not beside libonnxruntime (the npm build set up here), says it cannot load them.
+        IntPtr options;
+        try { options = OrtApi.CreateCudaProviderOptions(); }
+        catch (OnnxRuntimeException e)
+        {
+            Console.WriteLine($"CreateCUDAProviderOptions: {e.Message}");
+            Assert.Contains("CUDA", e.Message);
+            return;
+        }
+        Assert.NotEqual(IntPtr.Zero, options);
+        try
+        {
+            OrtApi.UpdateCudaProviderOptions(options, [("device_id", "0")]);
+            Assert.Contains("device_id=0", OrtApi.CudaProviderOptionsAsString(options));
+        }
+        catch (OnnxRuntimeException e)
+        {
+            Console.WriteLine($"UpdateCUDAProviderOptions: {e.Message}");
+            Assert.Contains("libonnxruntime_providers_", e.Message);
+        }
+        finally { OrtApi.ReleaseCudaProviderOptions(options); }
+    }
+
+    private static string ResNet18()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Pipelines.sln"))) dir = Path.GetDirectoryName(dir)!;
+        var model = Path.Combine(dir, "models", "resnet18.onnx");
+        if (!File.Exists(model)) Assert.Fail("models/resnet18.onnx is missing: run scripts/setup-models.sh (scripts/test.sh does).");
+        return model;
+    }
+
+    private static readonly long[] ImageShape = [2, 3, 224, 224];
+    private static readonly long[] LogitShape = [2, 1000];
+
+    private static float[] Images()
+    {
+        var rng = new Random(5);
+        var x = new float[2 * 3 * 224 * 224];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 4 - 2);
+        return x;
+    }
+
+    private static float[] Logits(OnnxSession session, float[] x)
+    {
+        var y = new float[2 * 1000];
+        session.Run(x, ImageShape, y, LogitShape);
+        return y;
+    }
+
+    [Fact]
+    public void A_gpu_request_for_resnet18_that_cannot_use_cuda_runs_on_the_cpu_and_says_why()
+    {
+        var x = Images();
+        using var gpu = OnnxSession.Load(ResNet18(), Device.Gpu, intraOpThreads: 1);
+        Assert.Equal(Device.Gpu, gpu.RequestedDevice);
+        if (gpu.Device == Device.Gpu)
+        {
+            // A machine with CUDA and a CUDA-capable ONNX Runtime: no fallback, no notice.
+            Assert.Null(gpu.Notice);
+            return;
+        }
+        using var cpu = OnnxSession.Load(ResNet18(), Device.Cpu, intraOpThreads: 1);
+        Assert.Equal(Device.Cpu, cpu.Device);
+        Assert.Null(cpu.Notice);
+        Assert.NotNull(gpu.Notice);
+        Console.WriteLine(gpu.Notice);
+        Assert.Contains(OnnxSession.CudaProvider, gpu.Notice);
+        Assert.Contains("resnet18.onnx", gpu.Notice);
+        Assert.Contains("running on the CPU", gpu.Notice);
+        Assert.Contains("Available execution providers: ", gpu.Notice);
+        foreach (var p in OnnxSession.AvailableProviders) Assert.Contains(p, gpu.Notice);
+        // Listed but not loadable (this npm build lists CUDA but ships no provider libraries):
+        // the notice carries ONNX Runtime's own error.
+        if (OnnxSession.AvailableProviders.Contains(OnnxSession.CudaProvider))
+            Assert.Contains("could not be used (ONNX Runtime error", gpu.Notice);
+        Assert.Equal(Logits(cpu, x), Logits(gpu, x));
+    }
+
+    [Fact]
+    public void Without_the_cpu_memory_arena_resnet18_gives_identical_logits()
+    {
+        var x = Images();
+        using var arena = OnnxSession.Load(ResNet18(), intraOpThreads: 1);
+        using var noArena = OnnxSession.Load(ResNet18(), intraOpThreads: 1, cpuMemoryArena: false);
+        Assert.True(arena.CpuMemoryArena);
+        Assert.False(noArena.CpuMemoryArena);
+        var expected = Logits(arena, x);
+        Assert.Equal(expected, Logits(noArena, x));
+        Assert.Equal(expected, Logits(noArena, x));
+        Assert.Contains(expected, v => v != 0);
     }
 }
