@@ -57,3 +57,24 @@ public static partial class Preprocess
         return sum;
     }
 }
+
+/// <summary>
+/// <see cref="Preprocess"/> without shrink on load: every JPEG decodes at full size, as PIL does for
+/// torchvision's default transforms, so the tensors match torchvision's (see PreprocessPeer).
+/// </summary>
+[Pipeline(typeof(ImageRow), typeof(TensorRow))]
+public static partial class PreprocessFullDecode
+{
+    [Stage] static Blob Bytes(string url) => Blob.CopyOf(File.ReadAllBytes(url));
+
+    [Stage] static Sluice.Media.Image Image(Blob bytes) => Sluice.Media.Image.Decode(bytes.Span);
+
+    [Stage] static float[] Pixels(Sluice.Media.Image image)
+    {
+        var tensor = new float[Preprocess.TensorLength];
+        Preprocess.ToTensor(image, tensor);
+        return tensor;
+    }
+
+    [Stage] static double Checksum(float[] pixels) => Preprocess.Sum(pixels);
+}

@@ -12,6 +12,12 @@ public static class Program
             AllocationProbe.Run();
             return;
         }
+        // dotnet run -c Release --project benchmarks/Sluice.Benchmarks -- --preprocess DIR [--reps N] [--workers W] [--full-decode]
+        if (args is ["--preprocess", ..])
+        {
+            Environment.ExitCode = PreprocessPeer.Run(args);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
