@@ -117,6 +117,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             }
             _run.DeadLetter.Dispose();
             _run.Metrics.Stop();
+            _run.Budget.Close();
         }
 
         var status = completed ? RunStatus.Completed

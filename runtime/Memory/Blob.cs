@@ -1,52 +1,39 @@
-using System.Buffers;
-
 namespace Sluice;
 
 /// <summary>
-/// Bytes over a pooled array, counted by the run's <see cref="MemoryBudget"/>. The pipeline owns a
+/// Bytes in pooled memory, counted by the run's <see cref="MemoryBudget"/> at the size of the buffer it holds
+/// (managed up to 64 KiB, native above: see the remarks on <see cref="MemoryBudget"/>). The pipeline owns a
 /// blob column: it is disposed (its array returned, its bytes released) right after the column's last reader.
 /// </summary>
 public sealed class Blob : IDisposable
 {
-    private byte[]? _array;
-    private readonly BudgetLease _lease;
+    private readonly PayloadMemory _memory;
 
-    private Blob(byte[] array, int length, BudgetLease lease)
+    private Blob(PayloadMemory memory, int length)
     {
-        _array = array;
+        _memory = memory;
         Length = length;
-        _lease = lease;
     }
 
     /// <summary>The number of bytes.</summary>
     public int Length { get; private set; }
 
     /// <summary>The bytes.</summary>
-    public Span<byte> Span => Array.AsSpan(0, Length);
+    public Span<byte> Span => _memory.Span(Length, nameof(Blob));
 
     /// <summary>The bytes as memory.</summary>
-    public Memory<byte> Memory => Array.AsMemory(0, Length);
+    public Memory<byte> Memory => _memory.Memory(Length, nameof(Blob));
 
     /// <summary>Whether the blob was disposed.</summary>
-    public bool IsDisposed => _array is null;
+    public bool IsDisposed => _memory.IsReleased;
 
-    private byte[] Array => _array ?? throw new ObjectDisposedException(nameof(Blob), "The blob was disposed: its column was dropped after its last reader.");
+    /// <summary>Rents <paramref name="length"/> bytes (not cleared), waiting while the current budget is spent.</summary>
+    public static Blob Rent(int length, CancellationToken cancellationToken = default) =>
+        new(PayloadMemory.Rent(length, cancellationToken), length);
 
-    /// <summary>Rents <paramref name="length"/> bytes, waiting while the current budget is spent.</summary>
-    public static Blob Rent(int length, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var lease = BudgetLease.Acquire(length, cancellationToken);
-        return new Blob(ArrayPool<byte>.Shared.Rent(length), length, lease);
-    }
-
-    /// <summary>Rents <paramref name="length"/> bytes, waiting asynchronously while the current budget is spent.</summary>
-    public static async ValueTask<Blob> RentAsync(int length, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var lease = await BudgetLease.AcquireAsync(length, cancellationToken).ConfigureAwait(false);
-        return new Blob(ArrayPool<byte>.Shared.Rent(length), length, lease);
-    }
+    /// <summary>Rents <paramref name="length"/> bytes (not cleared), waiting asynchronously while the current budget is spent.</summary>
+    public static async ValueTask<Blob> RentAsync(int length, CancellationToken cancellationToken = default) =>
+        new(await PayloadMemory.RentAsync(length, cancellationToken).ConfigureAwait(false), length);
 
     /// <summary>A blob holding a copy of <paramref name="bytes"/>.</summary>
     public static Blob CopyOf(ReadOnlySpan<byte> bytes)
@@ -80,7 +67,7 @@ public sealed class Blob : IDisposable
                     blob.Dispose();
                     blob = bigger;
                 }
-                int n = await stream.ReadAsync(blob.Array.AsMemory(filled, blob.Length - filled), cancellationToken).ConfigureAwait(false);
+                int n = await stream.ReadAsync(blob.Memory[filled..], cancellationToken).ConfigureAwait(false);
                 if (n == 0) break;
                 filled += n;
             }
@@ -96,12 +83,6 @@ public sealed class Blob : IDisposable
         }
     }
 
-    /// <summary>Returns the array to the pool and the bytes to the budget. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        var a = Interlocked.Exchange(ref _array, null);
-        if (a is null) return;
-        ArrayPool<byte>.Shared.Return(a);
-        _lease.Release();
-    }
+    /// <summary>Returns the buffer to the pool and the bytes to the budget. Safe to call twice.</summary>
+    public void Dispose() => _memory.Release();
 }

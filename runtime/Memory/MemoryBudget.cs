@@ -12,7 +12,7 @@ namespace Sluice;
 /// tiers are fixed when the run starts (the generator marks the stages that make payloads). Every
 /// grant keeps bytes in flight at or under the limit.
 /// </remarks>
-public sealed class MemoryBudget
+public sealed partial class MemoryBudget
 {
     private static readonly AsyncLocal<Ambient> s_ambient = new();
     private readonly object _lock = new();

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Sluice;
 
@@ -9,36 +9,27 @@ namespace Sluice;
 /// </summary>
 public sealed class Tensor : IDisposable
 {
-    private float[]? _array;
-    private readonly BudgetLease _lease;
+    private readonly PayloadMemory _memory;
 
-    private Tensor(float[] array, int length, BudgetLease lease)
+    private Tensor(PayloadMemory memory, int length)
     {
-        _array = array;
+        _memory = memory;
         Length = length;
-        _lease = lease;
     }
 
     /// <summary>The number of floats.</summary>
     public int Length { get; }
 
     /// <summary>The values.</summary>
-    public Span<float> Span => (_array ?? throw new ObjectDisposedException(nameof(Tensor), "The tensor was disposed: its column was dropped after its last reader.")).AsSpan(0, Length);
+    public Span<float> Span => MemoryMarshal.Cast<byte, float>(_memory.Span(4 * Length, nameof(Tensor)));
 
     /// <summary>Rents <paramref name="length"/> floats (not cleared), waiting while the current budget is spent.</summary>
     public static Tensor Rent(int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var lease = BudgetLease.Acquire(4L * length, cancellationToken);
-        return new Tensor(ArrayPool<float>.Shared.Rent(length), length, lease);
+        return new Tensor(PayloadMemory.Rent(4L * length, cancellationToken), length);
     }
 
-    /// <summary>Returns the array to the pool and the bytes to the budget. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        var a = Interlocked.Exchange(ref _array, null);
-        if (a is null) return;
-        ArrayPool<float>.Shared.Return(a);
-        _lease.Release();
-    }
+    /// <summary>Returns the buffer to the pool and the bytes to the budget. Safe to call twice.</summary>
+    public void Dispose() => _memory.Release();
 }

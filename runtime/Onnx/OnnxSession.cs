@@ -78,6 +78,8 @@ public sealed unsafe class OnnxSession : IDisposable
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"ONNX model '{path}' does not exist (full path: {System.IO.Path.GetFullPath(path)}).", path);
+        // The environment (and with it ONNX Runtime's default logger) must exist before any provider call.
+        _ = s_env.Value;
         string? notice = null;
         if (device == Device.Gpu)
         {

@@ -19,6 +19,8 @@ public sealed record InferenceBaselineOptions
     public int Sessions { get; init; } = 1;
     /// <summary>Intra-op threads per session (0: ONNX Runtime's default, one per core).</summary>
     public int Threads { get; init; }
+    /// <summary>Whether ONNX Runtime keeps its CPU memory arena.</summary>
+    public bool Arena { get; init; } = true;
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; init; } = 100;
 }
@@ -49,7 +51,7 @@ public static class InferenceBaseline
             for (int i = 0; i < o.BatchSize; i++)
                 tensors[(b * o.BatchSize + i) % tensors.Count].CopyTo(inputs[b].AsSpan(i * PixelsPerImage, PixelsPerImage));
         }
-        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads)).ToArray();
+        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads, o.Arena)).ToArray();
         try
         {
             // One warm-up batch per session (first runs allocate the arena and pick kernels).

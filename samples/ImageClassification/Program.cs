@@ -64,6 +64,7 @@ if (args.Length > 0 && args[0] == "bench-ort")
             case "--sessions": o = o with { Sessions = int.Parse(v, CultureInfo.InvariantCulture) }; break;
             case "--threads": o = o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) }; break;
             case "--model": o = o with { Model = v }; break;
+            case "--arena": o = o with { Arena = bool.Parse(v) }; break;
             default: Console.Error.WriteLine($"error: unknown option {args[i]}"); return 2;
         }
     }

@@ -82,7 +82,7 @@ public class ImageCodecTests
         {
             using var img = Image.Decode(jpeg, 256);
         });
-        Assert.Equal(500 * 375 * 3, budget.Peak);
+        Assert.Equal(MemoryBudget.SizeClass(500 * 375 * 3), budget.Peak);
         Assert.Equal(0, budget.InFlight);
     }
 

@@ -102,7 +102,7 @@ public class ImageTransformTests
         {
             using var img = TestImages.Gradient(100, 80);
             using var small = img.Resize(50, 40);
-            Assert.Equal(100 * 80 * 3 + 50 * 40 * 3, budget.InFlight);
+            Assert.Equal(MemoryBudget.SizeClass(100 * 80 * 3) + MemoryBudget.SizeClass(50 * 40 * 3), budget.InFlight);
         });
         Assert.Equal(0, budget.InFlight);
     }
