@@ -40,7 +40,8 @@ public static partial class ClassifyImages
     // batch workers each wait for a full batch before they start and leave a longer tail.
     [Resource] static OnnxSession Model(PipelineContext ctx)
     {
-        var session = OnnxSession.Load(ctx.Options.Get("model", "models/resnet18.onnx"), ctx.Device, ctx.Options.Get("threads", ctx.Options.Workers));
+        var session = OnnxSession.Load(ctx.Options.Get("model", "models/resnet18.onnx"), ctx.Device, ctx.Options.Get("threads", ctx.Options.Workers),
+                                   cpuMemoryArena: ctx.Options.Get("arena", true));
         if (session.Notice is not null) Console.Error.WriteLine($"notice: {session.Notice}");
         return session;
     }
