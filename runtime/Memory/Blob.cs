@@ -43,6 +43,31 @@ public sealed class Blob : IDisposable
         return b;
     }
 
+    /// <summary>Reads a whole file into a blob (one read into pooled memory, no intermediate array).</summary>
+    public static Blob ReadFile(string path, CancellationToken cancellationToken = default)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = RandomAccess.GetLength(file);
+        if (length > Array.MaxLength) throw new InvalidDataException($"'{path}' is {length:N0} bytes, too large for one blob.");
+        var blob = Rent((int)length, cancellationToken);
+        try
+        {
+            int filled = 0;
+            while (filled < blob.Length)
+            {
+                int n = RandomAccess.Read(file, blob.Span[filled..], filled);
+                if (n == 0) throw new InvalidDataException($"'{path}' ended after {filled:N0} of {length:N0} bytes (it shrank while being read).");
+                filled += n;
+            }
+            return blob;
+        }
+        catch
+        {
+            blob.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Reads a stream to its end into a blob. <paramref name="lengthHint"/> (e.g. Content-Length) sizes it up front.</summary>
     public static async ValueTask<Blob> ReadAllAsync(Stream stream, long? lengthHint, CancellationToken cancellationToken = default)
     {
