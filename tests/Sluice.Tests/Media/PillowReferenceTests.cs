@@ -45,16 +45,6 @@ public class PillowReferenceTests(ITestOutputHelper output)
         return img;
     }
 
-    /// <summary>A smooth gradient with noise on top, so JPEG has both edges and flat areas.</summary>
-    private static Image Textured(int width, int height, int seed)
-    {
-        var rng = new Random(seed);
-        var img = TestImages.Gradient(width, height);
-        var span = img.Span;
-        for (int i = 0; i < span.Length; i++) span[i] = (byte)Math.Clamp(span[i] + rng.Next(-40, 41), 0, 255);
-        return img;
-    }
-
     private static void RunPillow(string dir, IReadOnlyList<Job> jobs)
     {
         if (!File.Exists(Python))
@@ -105,7 +95,7 @@ public class PillowReferenceTests(ITestOutputHelper output)
                 ("noise", Noise(640, 480, PixelMode.RGB, 1), false, [(224, 224), (97, 480), (641, 479), (1300, 900)]),
                 ("gray", Noise(333, 217, PixelMode.L, 2), false, [(224, 146), (500, 400), (3, 2)]),
                 ("alpha", Noise(301, 203, PixelMode.RGBA, 4), false, [(224, 150), (64, 203), (400, 300)]),
-                ("photo", Textured(800, 600, 3), true, [(256, 192), (224, 224), (1024, 768)]),
+                ("photo", TestImages.Textured(800, 600, 3), true, [(256, 192), (224, 224), (1024, 768)]),
             };
             var jobs = new List<Job>();
             var ours = new Dictionary<string, Image>();

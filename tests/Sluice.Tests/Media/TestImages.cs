@@ -7,6 +7,16 @@ namespace Sluice.Tests.Media;
 /// <summary>Synthetic images and byte-level surgery on encoded files.</summary>
 internal static class TestImages
 {
+    /// <summary>A smooth gradient with noise on top, so encoders and filters see both edges and flat areas.</summary>
+    public static Image Textured(int width, int height, int seed)
+    {
+        var rng = new Random(seed);
+        var img = Gradient(width, height);
+        var span = img.Span;
+        for (int i = 0; i < span.Length; i++) span[i] = (byte)Math.Clamp(span[i] + rng.Next(-40, 41), 0, 255);
+        return img;
+    }
+
     public static Image Gradient(int width, int height, PixelMode mode = PixelMode.RGB)
     {
         var img = Image.Create(width, height, mode);

@@ -38,16 +38,6 @@ public class TorchvisionReferenceTests(ITestOutputHelper output)
             open(out, "wb").write(x.contiguous().numpy().tobytes())
         """;
 
-    /// <summary>A smooth gradient with noise on top, so the encoder and the filters see edges and flat areas.</summary>
-    private static Image Textured(int width, int height, int seed)
-    {
-        var rng = new Random(seed);
-        var img = TestImages.Gradient(width, height);
-        var span = img.Span;
-        for (int i = 0; i < span.Length; i++) span[i] = (byte)Math.Clamp(span[i] + rng.Next(-40, 41), 0, 255);
-        return img;
-    }
-
     [Fact]
     public void Preprocessing_matches_torchvision_transforms()
     {
@@ -68,7 +58,7 @@ public class TorchvisionReferenceTests(ITestOutputHelper output)
             foreach (var (name, width, height, jpeg, shrink) in cases)
             {
                 string input = Path.Combine(dir, name + (jpeg ? ".jpg" : ".png"));
-                using (var image = Textured(width, height, name.Length))
+                using (var image = TestImages.Textured(width, height, name.Length))
                 using (var encoded = jpeg ? image.EncodeJpeg(90) : image.EncodePng())
                     File.WriteAllBytes(input, encoded.Span.ToArray());
                 jobs.Add($"{input}|{Path.Combine(dir, name + ".f32")}|{(shrink ? 1 : 0)}");
