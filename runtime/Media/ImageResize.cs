@@ -33,22 +33,44 @@ public sealed partial class Image
     /// premultiplied copy, so transparent pixels do not bleed their colour). The same size returns a copy.
     /// The caller disposes the result.
     /// </summary>
-    public Image Resize(int width, int height, ResizeFilter filter = ResizeFilter.Bilinear)
+    public Image Resize(int width, int height, ResizeFilter filter = ResizeFilter.Bilinear) =>
+        ResizeCrop(width, height, 0, 0, width, height, filter);
+
+    /// <summary>
+    /// The <paramref name="cropWidth"/>×<paramref name="cropHeight"/> window at (<paramref name="left"/>,
+    /// <paramref name="top"/>) of <see cref="Resize"/>(<paramref name="width"/>, <paramref name="height"/>,
+    /// <paramref name="filter"/>), byte for byte, computed without the rest of the resized image: the
+    /// weights are those of the full <paramref name="width"/>×<paramref name="height"/> resize (an output
+    /// pixel depends only on its own weight window), evaluated only for the window's columns and rows, and
+    /// the horizontal pass reads only the source rows the window's rows need. The window must lie inside
+    /// the resized image. The caller disposes the result.
+    /// </summary>
+    public Image ResizeCrop(int width, int height, int left, int top, int cropWidth, int cropHeight,
+                            ResizeFilter filter = ResizeFilter.Bilinear)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cropWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cropHeight);
+        if (left < 0 || top < 0 || (long)left + cropWidth > width || (long)top + cropHeight > height)
+            throw new ArgumentOutOfRangeException(nameof(left),
+                $"The window {cropWidth}x{cropHeight} at ({left}, {top}) does not lie inside the {width}x{height} resized image.");
         if (filter is not (ResizeFilter.Bilinear or ResizeFilter.Area))
             throw new ArgumentOutOfRangeException(nameof(filter), filter, "The filter must be Bilinear or Area.");
         ObjectDisposedException.ThrowIf(IsDisposed, this);
 
-        if (width == Width && height == Height) return Copy();
-        if (Mode != PixelMode.RGBA) return ResampleSeparable(width, height, filter);
+        var window = new Window(width, height, left, top, cropWidth, cropHeight);
+        if (width == Width && height == Height) return CropOrPad(left, top, cropWidth, cropHeight);
+        if (Mode != PixelMode.RGBA) return ResampleSeparable(window, filter);
         using var premultiplied = Copy();
         premultiplied.PremultiplyAlpha();
-        var result = premultiplied.ResampleSeparable(width, height, filter);
+        var result = premultiplied.ResampleSeparable(window, filter);
         result.UnpremultiplyAlpha();
         return result;
     }
+
+    /// <summary>The <see cref="Width"/> × <see cref="Height"/> output the weights are computed for, and the part of it that is evaluated.</summary>
+    private readonly record struct Window(int Width, int Height, int Left, int Top, int CropWidth, int CropHeight);
 
     /// <summary>RGB × alpha / 255 in place, rounded as Pillow's RGBA → RGBa conversion: t = c·a + 128, (t + (t &gt;&gt; 8)) &gt;&gt; 8.</summary>
     private void PremultiplyAlpha()
@@ -78,33 +100,34 @@ public sealed partial class Image
         }
     }
 
-    /// <summary>The two passes of <see cref="Resize"/>, each skipped when its axis keeps its size.</summary>
-    private Image ResampleSeparable(int width, int height, ResizeFilter filter)
+    /// <summary>The two passes of <see cref="ResizeCrop"/> over <paramref name="window"/>, each skipped when its axis keeps its size.</summary>
+    private Image ResampleSeparable(Window window, ResizeFilter filter)
     {
-        bool horizontal = width != Width, vertical = height != Height;
+        bool horizontal = window.Width != Width, vertical = window.Height != Height;
 
-        var kx = horizontal ? Coefficients.Compute(Width, width, filter) : null;
-        var ky = vertical ? Coefficients.Compute(Height, height, filter) : null;
+        var kx = horizontal ? Coefficients.Compute(Width, window.Width, filter, window.Left, window.CropWidth) : null;
+        var ky = vertical ? Coefficients.Compute(Height, window.Height, filter, window.Top, window.CropHeight) : null;
         if (!vertical)
         {
-            var output = Create(width, Height, Mode);
-            ResampleHorizontal(this, output, 0, kx!);
+            var output = Create(window.CropWidth, window.CropHeight, Mode);
+            ResampleHorizontal(this, output, window.Top, kx!);
             return output;
         }
         if (!horizontal)
         {
-            var output = Create(Width, height, Mode);
-            ResampleVertical(this, output, 0, ky!);
+            var output = Create(window.CropWidth, window.CropHeight, Mode);
+            ResampleVertical(this, output, 0, window.Left, ky!);
             return output;
         }
 
         // Only the source rows some output row reads go through the horizontal pass.
+        int rows = window.CropHeight;
         int first = ky!.Start[0];
-        int last = ky.Start[height - 1] + ky.Count[height - 1];
-        using var temp = Create(width, last - first, Mode);
+        int last = ky.Start[rows - 1] + ky.Count[rows - 1];
+        using var temp = Create(window.CropWidth, last - first, Mode);
         ResampleHorizontal(this, temp, first, kx!);
-        var result = Create(width, height, Mode);
-        ResampleVertical(temp, result, first, ky);
+        var result = Create(window.CropWidth, rows, Mode);
+        ResampleVertical(temp, result, first, 0, ky);
         return result;
     }
 
@@ -117,7 +140,10 @@ public sealed partial class Image
         return copy;
     }
 
-    /// <summary>Per-output-pixel windows: the first source index, the count, and <see cref="Size"/> fixed-point weights each.</summary>
+    /// <summary>
+    /// Per-output-pixel windows: the first source index, the count, and <see cref="Size"/> fixed-point weights each,
+    /// for a run of consecutive output pixels (entry 0 is the run's first output pixel).
+    /// </summary>
     internal sealed class Coefficients
     {
         public required int[] Start { get; init; }
@@ -125,8 +151,13 @@ public sealed partial class Image
         public required int[] Weights { get; init; }
         public required int Size { get; init; }
 
-        /// <summary>The weights mapping <paramref name="inSize"/> samples onto <paramref name="outSize"/>.</summary>
-        public static Coefficients Compute(int inSize, int outSize, ResizeFilter filter)
+        /// <summary>
+        /// The weights mapping <paramref name="inSize"/> samples onto <paramref name="outSize"/>, for the
+        /// <paramref name="count"/> output pixels from <paramref name="first"/> on: each is computed from the
+        /// full sizes exactly as when all <paramref name="outSize"/> are, so a run gives the same weights as
+        /// the matching entries of the whole.
+        /// </summary>
+        public static Coefficients Compute(int inSize, int outSize, ResizeFilter filter, int first, int count)
         {
             double filterSupport = filter == ResizeFilter.Area ? 0.5 : 1.0;
             double scale = (double)inSize / outSize;
@@ -135,12 +166,13 @@ public sealed partial class Image
             int size = (int)Math.Ceiling(support) * 2 + 1;
             double inverse = 1.0 / filterScale;
 
-            var start = new int[outSize];
-            var count = new int[outSize];
-            var weights = new int[outSize * size];
+            var start = new int[count];
+            var counts = new int[count];
+            var weights = new int[count * size];
             Span<double> k = size <= 512 ? stackalloc double[size] : new double[size];
-            for (int o = 0; o < outSize; o++)
+            for (int j = 0; j < count; j++)
             {
+                int o = first + j;
                 double center = (o + 0.5) * scale;
                 // (int) truncates toward zero, as the C cast does; the clamps make it a floor.
                 int min = Math.Max((int)(center - support + 0.5), 0);
@@ -152,16 +184,16 @@ public sealed partial class Image
                     k[i] = w;
                     total += w;
                 }
-                var dst = weights.AsSpan(o * size, size);
+                var dst = weights.AsSpan(j * size, size);
                 for (int i = 0; i < max; i++)
                 {
                     double w = total != 0.0 ? k[i] / total : k[i];
                     dst[i] = (int)(w < 0 ? -0.5 + w * (1 << PrecisionBits) : 0.5 + w * (1 << PrecisionBits));
                 }
-                start[o] = min;
-                count[o] = max;
+                start[j] = min;
+                counts[j] = max;
             }
-            return new Coefficients { Start = start, Count = count, Weights = weights, Size = size };
+            return new Coefficients { Start = start, Count = counts, Weights = weights, Size = size };
         }
 
         private static double Kernel(ResizeFilter filter, double x)
@@ -241,16 +273,18 @@ public sealed partial class Image
     }
 
     /// <summary>
-    /// Every row of <paramref name="output"/> as a weighted sum of whole rows of <paramref name="source"/>
-    /// (whose row 0 is source row <paramref name="firstRow"/> of the coefficient windows).
+    /// Every row of <paramref name="output"/> as a weighted sum of rows of <paramref name="source"/> (whose row 0
+    /// is source row <paramref name="firstRow"/> of the coefficient windows), each read from column
+    /// <paramref name="firstColumn"/> on for <paramref name="output"/>'s width.
     /// Vectorized over the row's bytes: 32 bytes at a time widened to four Vector256&lt;int&gt; accumulators
     /// (16 bytes into four Vector128&lt;int&gt; where only 128-bit vectors are fast), scalar tail.
     /// </summary>
-    private static void ResampleVertical(Image source, Image output, int firstRow, Coefficients k)
+    private static void ResampleVertical(Image source, Image output, int firstRow, int firstColumn, Coefficients k)
     {
-        int stride = source.Stride;
+        int stride = source.Stride, rowBytes = output.Stride;
         ReadOnlySpan<byte> src = source.Span;
-        ref byte srcRef = ref MemoryMarshal.GetReference(src);
+        ref byte srcRef = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), firstColumn * source.Channels);
+        src = src[(firstColumn * source.Channels)..];
         for (int y = 0; y < output.Height; y++)
         {
             int min = k.Start[y] - firstRow, n = k.Count[y];
@@ -262,7 +296,7 @@ public sealed partial class Image
             {
                 var half = Vector256.Create(1 << (PrecisionBits - 1));
                 var max = Vector256.Create(255);
-                for (; x + 32 <= stride; x += 32)
+                for (; x + 32 <= rowBytes; x += 32)
                 {
                     Vector256<int> a0 = half, a1 = half, a2 = half, a3 = half;
                     for (int i = 0; i < n; i++)
@@ -291,7 +325,7 @@ public sealed partial class Image
             {
                 var half = Vector128.Create(1 << (PrecisionBits - 1));
                 var max = Vector128.Create(255);
-                for (; x + 16 <= stride; x += 16)
+                for (; x + 16 <= rowBytes; x += 16)
                 {
                     Vector128<int> a0 = half, a1 = half, a2 = half, a3 = half;
                     for (int i = 0; i < n; i++)
@@ -316,7 +350,7 @@ public sealed partial class Image
                     packed.StoreUnsafe(ref dstRef, (nuint)x);
                 }
             }
-            for (; x < stride; x++)
+            for (; x < rowBytes; x++)
             {
                 int sum = 1 << (PrecisionBits - 1);
                 for (int i = 0; i < n; i++) sum += src[(min + i) * stride + x] * w[i];

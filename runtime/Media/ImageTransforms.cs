@@ -63,6 +63,28 @@ public sealed partial class Image
         return Resize(w, h, filter);
     }
 
+    /// <summary>
+    /// <see cref="ResizeShorterSide"/>(<paramref name="size"/>, <paramref name="filter"/>) then
+    /// <see cref="CenterCrop"/>(<paramref name="cropWidth"/>, <paramref name="cropHeight"/>), byte for byte,
+    /// in one <see cref="ResizeCrop"/>: only the crop's pixels of the resized image are computed (for
+    /// ImageNet's 256 then 224 crop of a 4:3 image, about 57% of them) and the resized image is never
+    /// allocated. A crop larger than the resized image (torchvision pads it) takes the two steps. The caller
+    /// disposes the result.
+    /// </summary>
+    public Image ResizeShorterSideCenterCrop(int size, int cropWidth, int cropHeight, ResizeFilter filter = ResizeFilter.Bilinear)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cropWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cropHeight);
+        var (w, h) = ShorterSideSize(Width, Height, size);
+        if (cropWidth > w || cropHeight > h)
+        {
+            using var resized = Resize(w, h, filter);
+            return resized.CenterCrop(cropWidth, cropHeight);
+        }
+        return ResizeCrop(w, h, CenterOffset(w, cropWidth), CenterOffset(h, cropHeight), cropWidth, cropHeight, filter);
+    }
+
     /// <summary>The output size of <see cref="ResizeShorterSide"/> for a <paramref name="width"/>×<paramref name="height"/> image.</summary>
     internal static (int Width, int Height) ShorterSideSize(int width, int height, int size)
     {
