@@ -40,11 +40,13 @@ public static partial class Preprocess
 
     [Stage] static double Checksum(Tensor pixels) => Sum(pixels.Span);
 
-    /// <summary>Resize(256) → CenterCrop(224) → normalised CHW floats; the intermediate images are disposed here.</summary>
+    /// <summary>
+    /// Resize(256) → CenterCrop(224) (fused: only the crop's pixels are resampled, the same bytes) → normalised
+    /// CHW floats; the cropped image is disposed here.
+    /// </summary>
     public static void ToTensor(Sluice.Media.Image image, Span<float> tensor)
     {
-        using var resized = image.ResizeShorterSide(Resize);
-        using var cropped = resized.CenterCrop(Crop, Crop);
+        using var cropped = image.ResizeShorterSideCenterCrop(Resize, Crop, Crop);
         cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
     }
 

@@ -94,8 +94,7 @@ public static class InferenceBaseline
             try
             {
                 using var image = Image.Decode(File.ReadAllBytes(Path.Combine(corpus, url)), shrinkTo: 256);
-                using var resized = image.ResizeShorterSide(256);
-                using var cropped = resized.CenterCrop(Side, Side);
+                using var cropped = image.ResizeShorterSideCenterCrop(256, Side, Side);
                 var tensor = new float[PixelsPerImage];
                 cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
                 result.Add(tensor);

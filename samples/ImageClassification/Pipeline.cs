@@ -54,8 +54,7 @@ public static partial class ClassifyImages
     // Normalized pixels in a pooled, budget-counted tensor; disposed once Classify has copied it into its batch.
     [Stage] static Tensor Pixels(Image image)
     {
-        using var resized = image.ResizeShorterSide(256);
-        using var cropped = resized.CenterCrop(Side, Side);
+        using var cropped = image.ResizeShorterSideCenterCrop(256, Side, Side);
         var tensor = Tensor.Rent(PixelsPerImage);
         cropped.ToTensor(tensor.Span, Normalize.ImageNetMean, Normalize.ImageNetStd);
         return tensor;
