@@ -59,8 +59,8 @@ public sealed partial class Image
             throw new ArgumentOutOfRangeException(nameof(filter), filter, "The filter must be Bilinear or Area.");
         ObjectDisposedException.ThrowIf(IsDisposed, this);
 
-        var window = new Window(width, height, left, top, cropWidth, cropHeight);
         if (width == Width && height == Height) return CropOrPad(left, top, cropWidth, cropHeight);
+        var window = new Window(width, height, left, top, cropWidth, cropHeight);
         if (Mode != PixelMode.RGBA) return ResampleSeparable(window, filter);
         using var premultiplied = Copy();
         premultiplied.PremultiplyAlpha();
@@ -282,9 +282,8 @@ public sealed partial class Image
     private static void ResampleVertical(Image source, Image output, int firstRow, int firstColumn, Coefficients k)
     {
         int stride = source.Stride, rowBytes = output.Stride;
-        ReadOnlySpan<byte> src = source.Span;
-        ref byte srcRef = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), firstColumn * source.Channels);
-        src = src[(firstColumn * source.Channels)..];
+        ReadOnlySpan<byte> src = source.Span[(firstColumn * source.Channels)..];
+        ref byte srcRef = ref MemoryMarshal.GetReference(src);
         for (int y = 0; y < output.Height; y++)
         {
             int min = k.Start[y] - firstRow, n = k.Count[y];
