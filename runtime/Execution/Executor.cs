@@ -275,8 +275,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 {
                     _channels[s + 1].AddProducer();
                     int worker = w;
-                    yield return Task.Factory.StartNew(() => CpuWorker(cpu, s, worker, ct), CancellationToken.None,
-                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                    yield return WorkerThreads.Run(() => CpuWorker(cpu, s, worker, ct));
                 }
                 break;
             case BatchSegment batch:
@@ -287,8 +286,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 for (int w = 0; w < workers; w++)
                 {
                     int worker = w;
-                    yield return Task.Factory.StartNew(() => BatchWorker(batch, s, worker, formed, ct), CancellationToken.None,
-                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                    yield return WorkerThreads.Run(() => BatchWorker(batch, s, worker, formed, ct));
                 }
                 break;
             default:
