@@ -310,9 +310,12 @@ internal sealed class Emitter
     }
 
     /// <summary>
-    /// The tight fused loop: input columns as spans, the output count and arrays in locals, and one try
-    /// around the whole loop that reports the failing stage and resumes at the next row, so no handler
-    /// sits inside the loop body and the row's values stay in registers.
+    /// The tight fused loop: input columns as spans, the output count and arrays in locals. The loop is a
+    /// method of its own with no exception handler, so the JIT keeps the row's values, the row index and
+    /// the output count in registers (a handler around the loop in the same method forces every variable
+    /// live across it to the stack, loaded and stored on every row). The loop stores where it is (row,
+    /// stage, rows written, rows a filter let out) into the worker as it goes; <c>Run</c>'s handler reads
+    /// those to report the failing row and stage, then calls the loop again from the next row.
     /// </summary>
     private void WriteSimpleCpuSegment(int s)
     {
@@ -322,6 +325,7 @@ internal sealed class Emitter
         bool originIn = HasOrigin(s), originOut = HasOrigin(s + 1);
         string outType = $"__Boundary{s + 1}";
         string As(string e) => $"global::System.Runtime.CompilerServices.Unsafe.As<{outType}>({e})";
+        var filters = Enumerable.Range(0, seg.Stages.Length).Where(pos => _m.Stages[seg.Stages[pos]].Kind == StageKind.Filter).ToList();
 
         _w.Open($"private sealed class __Segment{s} : {G}CpuSegment");
         _w.Line($"public __Segment{s}() : base({string.Join(", ", seg.Stages.Select(x => _planIndex[x]))}) {{ }}");
@@ -329,6 +333,31 @@ internal sealed class Emitter
         _w.Open($"public override void Run<TProfile>({G}Morsel __input, {G}MorselWriter __output, {G}SegmentWorker __w)");
         _w.Line($"var __in = (__Boundary{s})__input;");
         _w.Line($"var __res = (__Resources{s})__w.Resources!;");
+        _w.Line($"var __o = {As("__output.Current")};");
+        // Rows out never exceed rows in here, so one check up front replaces a check per row.
+        _w.Line($"if (__o.Capacity - __o.Count < __in.Count) __o = {As("__output.Flush()")};");
+        _w.Line("__w.LoopWritten = __o.Count;");
+        _w.Line("int __i = 0;");
+        _w.Open("while (true)");
+        _w.Open("try");
+        _w.Line($"__Loop<TProfile>(__in, __o, __res, __w, __i);");
+        _w.Line("break;");
+        _w.Close();
+        _w.Open("catch (global::System.Exception __e) when (__w.LoopStage >= 0)");
+        _w.Line("__w.RowFailed(__w.LoopStage, __e, __input, __w.LoopRow);");
+        _w.Line("__i = __w.LoopRow + 1;");
+        _w.Close();
+        _w.Open("finally");
+        foreach (int pos in filters) _w.Line($"__w.RowsOut[{pos}] += __w.LoopOut[{pos}]; __w.LoopOut[{pos}] = 0;");
+        _w.Close();
+        _w.Close();
+        _w.Line("__o.Count = __w.LoopWritten;");
+        _w.Close();
+        _w.Line();
+
+        _w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        _w.Open($"private static void __Loop<TProfile>(__Boundary{s} __in, {outType} __o, __Resources{s} __res, {G}SegmentWorker __w, int __i) where TProfile : struct");
+        _w.Line("__w.LoopStage = -1;");
         _w.Line("var __ct = __w.Context.CancellationToken;");
         _w.Line("int __n = __in.Count;");
         bool rowsIn = s == 0 && RowMajorIn, rowsOut = IsRowMajorOut(s + 1);
@@ -336,20 +365,15 @@ internal sealed class Emitter
             _w.Line($"var __a_Origin = new global::System.ReadOnlySpan<{_in}>(__in.Origin, {(rowsIn ? "__in.OriginOffset" : "0")}, __n);");
         foreach (var c in Stored(s)) _w.Line($"var __a_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
         string In(int c) => rowsIn ? $"__a_Origin[__i].{_m.Columns[c].Name}" : $"__a_{_m.Columns[c].Name}[__i]";
-        _w.Line($"var __o = {As("__output.Current")};");
-        // Rows out never exceed rows in here, so one check up front replaces a check per row.
-        _w.Line($"if (__o.Capacity - __o.Count < __n) __o = {As("__output.Flush()")};");
-        _w.Line("int __j = __o.Count;");
+        _w.Line("int __j = __w.LoopWritten;");
         if (originOut) _w.Line($"var __oc_Origin = __o.Origin;");
         if (rowsOut) _w.Line("var __oc_Rows = __o.Rows;");
         foreach (var c in Stored(s + 1)) _w.Line($"var __oc_{_m.Columns[c].Name} = __o.{Field(c)};");
-        for (int pos = 0; pos < seg.Stages.Length; pos++)
-            if (_m.Stages[seg.Stages[pos]].Kind == StageKind.Filter) _w.Line($"long __out{pos} = 0;");
+        if (filters.Count > 0) _w.Line("ref long __lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(__w.LoopOut);");
+        foreach (int pos in filters) _w.Line($"long __out{pos} = 0;");
         _w.Line("long __t = typeof(TProfile) == typeof(global::Sluice.Profiling.On) ? global::System.Diagnostics.Stopwatch.GetTimestamp() : 0L;");
-        _w.Line("int __i = 0, __stage = 0;");
-        _w.Open("while (true)");
-        _w.Open("try");
         _w.Open("for (; __i < __n; __i++)");
+        _w.Line("__w.LoopRow = __i;");
         var values = new Dictionary<int, string>();
         string Value(int c)
         {
@@ -362,13 +386,13 @@ internal sealed class Emitter
             var st = _m.Stages[seg.Stages[pos]];
             var args = st.Parameters.Where(p => p.Kind == ParamKind.Column).ToDictionary(p => p, p => Value(p.Index));
             string call = $"{_cls}.{st.Method}({Args(st, p => args[p], "__w.Context")})";
-            _w.Line($"__stage = {pos};");
+            _w.Line($"__w.LoopStage = {pos};");
             if (st.Kind == StageKind.Filter)
             {
                 _w.Line($"bool __keep{pos} = {call};");
                 Tick(pos);
                 _w.Line($"if (!__keep{pos}) continue;");
-                _w.Line($"__out{pos}++;");
+                _w.Line($"global::System.Runtime.CompilerServices.Unsafe.Add(ref __lo, {pos}) = ++__out{pos};");
             }
             else
             {
@@ -378,23 +402,13 @@ internal sealed class Emitter
                 Tick(pos);
             }
         }
-        _w.Line("__stage = -1; // writing the row: a failure here is the run's, not the row's");
+        _w.Line("__w.LoopStage = -1; // writing the row: a failure here is the run's, not the row's");
         string Out(int c) => values.TryGetValue(c, out var v) ? v : In(c);
         if (originOut) _w.Line("__oc_Origin[__j] = __a_Origin[__i];");
         if (rowsOut) _w.Line($"__oc_Rows[__j] = {OutputRow(Out)};");
         foreach (var c in Stored(s + 1)) _w.Line($"__oc_{_m.Columns[c].Name}[__j] = {Out(c)};");
-        _w.Line("__j++;");
+        _w.Line("__w.LoopWritten = ++__j;");
         _w.Close();
-        _w.Line("break;");
-        _w.Close();
-        _w.Open("catch (global::System.Exception __e) when (__stage >= 0)");
-        _w.Line("__w.RowFailed(__stage, __e, __input, __i);");
-        _w.Line("__i++;");
-        _w.Close();
-        _w.Close();
-        _w.Line("__o.Count = __j;");
-        for (int pos = 0; pos < seg.Stages.Length; pos++)
-            if (_m.Stages[seg.Stages[pos]].Kind == StageKind.Filter) _w.Line($"__w.RowsOut[{pos}] += __out{pos};");
         _w.Line("_ = __ct;");
         _w.Line("_ = __res;");
         _w.Close();

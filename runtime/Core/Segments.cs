@@ -106,8 +106,29 @@ public sealed class SegmentWorker
         Context = context;
         StageTicks = new long[stages.Length];
         RowsOut = new long[stages.Length];
+        LoopOut = new long[stages.Length];
         Dropped = new long[stages.Length];
     }
+
+    // Where the generated tight loop is, in memory rather than in locals: the loop runs in a method of
+    // its own without an exception handler (so its values stay in registers), stores these as it goes,
+    // and the caller's handler reads them to report the failing row and stage and to resume after it.
+
+    /// <summary>The row the tight loop is on (generated code).</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public int LoopRow;
+
+    /// <summary>The local position of the stage the tight loop is in; -1 while it writes the row (generated code).</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public int LoopStage;
+
+    /// <summary>The output rows the tight loop has written (generated code).</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public int LoopWritten;
+
+    /// <summary>Rows let out per filter (local position) by the current call of the tight loop (generated code).</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public long[] LoopOut { get; }
 
     /// <summary>The resources this worker created (the generated segment's resource holder).</summary>
     public object? Resources { get; }
