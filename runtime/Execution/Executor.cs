@@ -57,6 +57,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             foreach (var st in plan.Segments[s].Stages) stageSegment[st] = s;
         var stages = plan.Stages.Select((s, i) => new StageMetrics(s, stageSegment[i])).ToArray();
         var budget = new MemoryBudget(options.MemoryLimit);
+        budget.AdoptWarm();
         var payloadSegments = Enumerable.Range(0, plan.Segments.Length)
             .Where(i => plan.Segments[i].Stages.Any(st => plan.Stages[st].MakesPayload)).ToList();
         for (int k = 0; k < payloadSegments.Count; k++)
@@ -219,14 +220,19 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         return m;
     }
 
-    // Heavy rows travel in small morsels: aim at MorselBytes of payload per morsel.
+    // Heavy rows travel in small morsels: aim at MorselBytes of payload per morsel. Until payload sizes
+    // are known the morsels start small and grow (16, 32, then 64 rows up to row 4096), so a short run
+    // of heavy rows (400 images) is not left with one worker finishing a 64-row tail alone; once the
+    // first payloads are counted, their size per row decides.
     private int MorselRows()
     {
         long rows = _run.Metrics.RowsRead;
         long bytes = _run.Budget.TotalAcquired;
-        // Start small until payload sizes are known; a pipeline that makes no payloads gets full morsels.
-        if (rows < 4096) return Math.Min(_capacity, 64);
-        if (bytes == 0) return _capacity;
+        if (bytes == 0)
+        {
+            if (rows >= 4096) return _capacity;    // no payloads: full morsels
+            return Math.Min(_capacity, rows < 16 ? 16 : rows < 48 ? 32 : 64);
+        }
         double perRow = (double)bytes / rows;
         long target = Math.Min(_options.MorselBytes, _run.Budget.Limit / (4L * (_options.Workers + 2)));
         return (int)Math.Clamp(target / perRow, 1, _capacity);

@@ -82,14 +82,79 @@ public sealed partial class MemoryBudget
         buffer.Free();
     }
 
+    /// <summary>What the process keeps between runs at most: a finished run's idle buffers, for the next run.</summary>
+    internal const long WarmCap = 256L << 20;
+
+    private static readonly object s_warmLock = new();
+    private static List<NativeBuffer> s_warm = new();
+    private static long s_warmBytes;
+
+    /// <summary>Bytes of idle buffers kept between runs right now.</summary>
+    internal static long Warm
+    {
+        get { lock (s_warmLock) return s_warmBytes; }
+    }
+
     /// <summary>
-    /// The run is over: frees every idle buffer, and from now on frees payload buffers as they are given
-    /// back (payloads that outlive the run, in output rows, still count and are still freed).
+    /// A run starts: takes the buffers the last finished run left (counted as this budget's idle
+    /// buffers, as far as its limit allows; the rest are freed), so a run of a few hundred images does
+    /// not pay a fresh mapping and its page faults for every buffer.
+    /// </summary>
+    internal void AdoptWarm()
+    {
+        List<NativeBuffer> taken;
+        lock (s_warmLock)
+        {
+            taken = s_warm;
+            s_warm = new();
+            s_warmBytes = 0;
+        }
+        List<NativeBuffer>? excess = null;
+        lock (_lock)
+        {
+            foreach (var b in taken)
+            {
+                if (!_closed && _inFlight + _idleBytes + b.Bytes <= Limit && _idleBytes + b.Bytes <= IdleCap)
+                {
+                    if (!_idle.TryGetValue(b.Bytes, out var stack)) _idle[b.Bytes] = stack = new Stack<NativeBuffer>();
+                    stack.Push(b);
+                    _idleBytes += b.Bytes;
+                }
+                else (excess ??= new()).Add(b);
+            }
+        }
+        if (excess is not null) foreach (var b in excess) b.Free();
+    }
+
+    /// <summary>
+    /// The run is over: its idle buffers go to the process's warm set for the next run (up to
+    /// <see cref="WarmCap"/>; the rest are freed), and from now on payload buffers given back are freed
+    /// (payloads that outlive the run, in output rows, still count and are still freed).
     /// </summary>
     internal void Close()
     {
-        lock (_lock) _closed = true;
-        FreeIdle();
+        var idle = new List<NativeBuffer>();
+        lock (_lock)
+        {
+            _closed = true;
+            foreach (var stack in _idle.Values)
+                while (stack.Count > 0) idle.Add(stack.Pop());
+            _idleBytes = 0;
+        }
+        var freed = new List<NativeBuffer>();
+        lock (s_warmLock)
+        {
+            foreach (var b in idle)
+            {
+                if (s_warmBytes + b.Bytes <= WarmCap)
+                {
+                    s_warm.Add(b);
+                    s_warmBytes += b.Bytes;
+                }
+                else freed.Add(b);
+            }
+        }
+        foreach (var b in freed) b.Free();
     }
 
     /// <summary>A budget that is collected frees its idle buffers (none of them is in use).</summary>

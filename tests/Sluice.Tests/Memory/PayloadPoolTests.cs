@@ -3,6 +3,10 @@ using Xunit;
 
 namespace Sluice.Tests.Memory;
 
+/// <summary>Tests that read or empty the process-wide warm set run alone.</summary>
+[CollectionDefinition(nameof(WarmBuffers), DisableParallelization = true)]
+public sealed class WarmBuffers { }
+
 /// <summary>The budget's pool: payloads charged at their array's real size, idle arrays reused and counted.</summary>
 public class PayloadPoolTests
 {
@@ -96,6 +100,7 @@ public class PayloadPoolTests
 }
 
 /// <summary>Large payloads live outside the managed heap and their pages go back to the system when freed.</summary>
+[Collection(nameof(WarmBuffers))]
 public class NativePayloadTests
 {
     [Fact]
@@ -114,21 +119,44 @@ public class NativePayloadTests
         Assert.Equal(data, stream.ToArray());
     });
 
-    [Fact]
-    public Task Freed_buffers_leave_the_process_and_the_run_end_frees_idle_ones() => Task.Run(() =>
+    private static long Rss() =>
+        long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
+    /// <summary>A budget with a 1-byte limit takes the warm set and frees all of it.</summary>
+    private static void DrainWarm()
     {
-        long Rss() => long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        var drain = new MemoryBudget(1);
+        drain.AdoptWarm();
+        drain.Close();
+        Assert.Equal(0, MemoryBudget.Warm);
+    }
+
+    [Fact]
+    public Task Freed_buffers_leave_the_process_and_a_finished_runs_idle_ones_warm_the_next() => Task.Run(() =>
+    {
         if (!OperatingSystem.IsLinux()) return;
-        var budget = new MemoryBudget(1L << 30);
-        MemoryBudget.Enter(budget, 1);
+        DrainWarm();
+        var run1 = new MemoryBudget(1L << 30);
+        MemoryBudget.Enter(run1, 1);
         long baseline = Rss();
         var blobs = Enumerable.Range(0, 16).Select(_ => Blob.Rent(16 << 20)).ToList();  // 256 MiB
         foreach (var b in blobs) b.Span.Fill(1);                                          // touch every page
         Assert.True(Rss() - baseline > 200L << 20, "the pages were touched");
         foreach (var b in blobs) b.Dispose();
-        Assert.Equal(256L << 20, budget.Idle);                                            // kept for reuse, counted
-        budget.Close();
-        Assert.Equal(0, budget.Idle);
-        Assert.True(Rss() - baseline < 64L << 20, $"RSS is still {(Rss() - baseline) >> 20} MiB over the baseline after the buffers were freed");
+        Assert.Equal(256L << 20, run1.Idle);                                              // kept for reuse, counted
+        run1.Close();
+        Assert.Equal(0, run1.Idle);
+        Assert.Equal(256L << 20, MemoryBudget.Warm);                                     // kept for the next run
+
+        var run2 = new MemoryBudget(64L << 20);
+        run2.AdoptWarm();                                                                 // takes what its limit allows
+        Assert.Equal(64L << 20, run2.Idle);
+        Assert.Equal(0, MemoryBudget.Warm);
+        Assert.True(Rss() - baseline < 128L << 20, $"RSS is still {(Rss() - baseline) >> 20} MiB over the baseline after 192 MiB were freed");
+        MemoryBudget.Enter(run2, 1);
+        using (var reused = Blob.Rent(16 << 20)) Assert.Equal(1, reused.Span[0]);       // a warm buffer, not a new mapping
+        run2.Close();
+        DrainWarm();
+        Assert.True(Rss() - baseline < 32L << 20, $"RSS is still {(Rss() - baseline) >> 20} MiB over the baseline after every buffer was freed");
     });
 }
