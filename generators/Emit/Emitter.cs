@@ -305,8 +305,37 @@ internal sealed class Emitter
         _w.Line("_ = __ct;");
         _w.Line("_ = __res;");
         _w.Close();
+        WriteStageThunks(s);
         _w.Close();
         _w.Line();
+    }
+
+    /// <summary>
+    /// The per-stage form calls map and filter stages through these non-inlined thunks. Inlined into a
+    /// method with a handler per stage, a stage's own loop kept its locals on the stack (an accumulator
+    /// stored and reloaded on every element, seen in the JIT's disassembly: a checksum stage ran 2.7x
+    /// slower); in a thunk the stage compiles (and inlines) in a method with no handler, for the
+    /// price of one call per row and stage.
+    /// </summary>
+    private void WriteStageThunks(int s)
+    {
+        var seg = _p.Segments[s];
+        for (int pos = 0; pos < seg.Stages.Length; pos++)
+        {
+            var st = _m.Stages[seg.Stages[pos]];
+            if (st.Kind is not (StageKind.Map or StageKind.Filter)) continue;
+            string ret = st.Kind == StageKind.Filter ? "bool" : ColType(st.Writes[0]);
+            var parameters = st.Parameters.Select((p, i) => p.Kind switch
+            {
+                ParamKind.Column => $"{ColType(p.Index)} a{i}",
+                ParamKind.Resource => $"{_m.Resources[p.Index].Type.Name} a{i}",
+                ParamKind.CancellationToken => $"global::System.Threading.CancellationToken a{i}",
+                ParamKind.Context => $"{G}PipelineContext a{i}",
+                _ => throw new System.InvalidOperationException($"{p.Kind} parameter in a map or filter stage"),
+            });
+            _w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            _w.Line($"private static {ret} __Stage{pos}({string.Join(", ", parameters)}) => {_cls}.{st.Method}({string.Join(", ", st.Parameters.Select((p, i) => $"a{i}"))});");
+        }
     }
 
     /// <summary>
@@ -473,7 +502,7 @@ internal sealed class Emitter
         var st = _m.Stages[index];
         var args = st.Parameters.Where(p => p.Kind == ParamKind.Column).ToDictionary(p => p, p => Value(scope, p.Index));
         string Arg(ParamModel p) => args[p];
-        string call = $"{_cls}.{st.Method}";
+        string call = st.Kind is StageKind.Map or StageKind.Filter ? $"__Stage{pos}" : $"{_cls}.{st.Method}";
         bool nullPolicy = st.OnError == 3;
 
         switch (st.Kind)

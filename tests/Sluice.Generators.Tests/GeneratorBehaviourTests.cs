@@ -67,10 +67,18 @@ public class GeneratorBehaviourTests
         int start = source.IndexOf("class __Segment1", StringComparison.Ordinal);
         int end = source.IndexOf("class __Resources2", start, StringComparison.Ordinal);
         var loop = source[start..end];
-        Assert.DoesNotContain("=>", loop[loop.IndexOf("Run<TProfile>", StringComparison.Ordinal)..]);
+        var body = loop[loop.IndexOf("Run<TProfile>", StringComparison.Ordinal)..];
+        int thunks = body.IndexOf("[global::System.Runtime.CompilerServices.MethodImpl", StringComparison.Ordinal);
+        Assert.True(thunks > 0, "the per-stage form calls its map and filter stages through thunks");
+        Assert.DoesNotContain("=>", body[..thunks]);
         Assert.DoesNotContain("System.Linq", source);
-        Assert.DoesNotContain("new ", loop[loop.IndexOf("for (int __i", StringComparison.Ordinal)..]);
+        Assert.DoesNotContain("new ", body[body.IndexOf("for (int __i", StringComparison.Ordinal)..thunks]);
         Assert.DoesNotContain("(object)", loop);
+        // Each thunk is one direct static call of the stage, nothing else.
+        var lines = body[thunks..].Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("private static", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);   // Length (map) and Big (filter); the explode is called directly
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^private static int __Stage0\(global::Sluice\.Blob a0\) => global::Demo\.P\.Length\(a0\);$"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^private static bool __Stage1\(int a0\) => global::Demo\.P\.Big\(a0\);$"));
     }
 
     [Fact]
@@ -81,7 +89,7 @@ public class GeneratorBehaviourTests
         int start = source.IndexOf("class __Segment1", StringComparison.Ordinal);
         var loop = source[start..source.IndexOf("class __Resources2", start, StringComparison.Ordinal)];
         // Length is Bytes' last reader: disposed right after it, and on its failure path.
-        int call = loop.IndexOf("P.Length(", StringComparison.Ordinal);
+        int call = loop.IndexOf("__Stage0(", StringComparison.Ordinal);   // Length, through its thunk
         int dispose = loop.IndexOf("v_Bytes?.Dispose();", call, StringComparison.Ordinal);
         Assert.True(dispose > call);
         int failure = loop.IndexOf("__w.RowFailed(0", StringComparison.Ordinal);
