@@ -222,18 +222,23 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
 
     // Heavy rows travel in small morsels: aim at MorselBytes of payload per morsel. Until payload sizes
     // are known the morsels start small and grow (16, 32, then 64 rows up to row 4096), so a short run
-    // of heavy rows (400 images) is not left with one worker finishing a 64-row tail alone; once the
-    // first payloads are counted, their size per row decides.
+    // of heavy rows (400 images) is not left with one worker finishing a long tail alone. The size per
+    // row is the bytes taken so far over the rows the payload-making stages have finished (not the rows
+    // read, which early on run far ahead of them and made the estimate, and the morsels, too big).
     private int MorselRows()
     {
         long rows = _run.Metrics.RowsRead;
         long bytes = _run.Budget.TotalAcquired;
-        if (bytes == 0)
+        long done = 0;
+        if (bytes > 0)
+            for (int i = 0; i < _plan.Stages.Length; i++)
+                if (_plan.Stages[i].MakesPayload) done = Math.Max(done, _run.Stages[i].RowsIn);
+        if (bytes == 0 || done == 0)
         {
-            if (rows >= 4096) return _capacity;    // no payloads: full morsels
+            if (bytes == 0 && rows >= 4096) return _capacity;    // no payloads: full morsels
             return Math.Min(_capacity, rows < 16 ? 16 : rows < 48 ? 32 : 64);
         }
-        double perRow = (double)bytes / rows;
+        double perRow = (double)bytes / done;
         long target = Math.Min(_options.MorselBytes, _run.Budget.Limit / (4L * (_options.Workers + 2)));
         return (int)Math.Clamp(target / perRow, 1, _capacity);
     }
