@@ -16,6 +16,23 @@ public static partial class Batching
     }
 }
 
+/// <summary>A slow batch stage with one worker (Device.Gpu) that records the size of every batch it gets.</summary>
+[Pipeline(typeof(Item), typeof(Scored))]
+public static partial class SlowBatches
+{
+    public static readonly List<int> Sizes = new();
+    public static readonly List<long> Times = new();
+    public static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
+
+    [Stage(BatchSize = 50, Device = Device.Gpu)]
+    static void Score(ReadOnlySpan<int> id, Span<int> score)
+    {
+        lock (Sizes) { Sizes.Add(id.Length); Times.Add(Clock.ElapsedMilliseconds); }
+        Thread.Sleep(300);   // the model is busy: rows keep arriving meanwhile
+        for (int i = 0; i < id.Length; i++) score[i] = id[i] * 2;
+    }
+}
+
 /// <summary>Counts how many calls of an async stage overlap.</summary>
 [Pipeline(typeof(Item), typeof(Scored))]
 public static partial class Concurrency

@@ -28,6 +28,34 @@ public class RuntimeBehaviourTests
     }
 
     [Fact]
+    public async Task No_partial_batch_is_cut_while_every_batch_worker_is_busy()
+    {
+        lock (SlowBatches.Sizes) { SlowBatches.Sizes.Clear(); SlowBatches.Times.Clear(); }
+        async IAsyncEnumerable<Item> Trickle()
+        {
+            // One row every 40 ms: always longer than the 20 ms flush delay.
+            for (int i = 0; i < 24; i++)
+            {
+                yield return new Item(i);
+                await Task.Delay(40);
+            }
+        }
+
+        var result = await SlowBatches.Create(new PipelineOptions { MorselSize = 1, BatchFlushDelay = TimeSpan.FromMilliseconds(20) })
+            .RunAsync(Source.From(Trickle()), Sink.Null<Scored>());
+        Assert.Equal(24, result.RowsWritten);
+        List<int> sizes;
+        lock (SlowBatches.Sizes) sizes = SlowBatches.Sizes.ToList();
+        string seen = $"batches {string.Join(", ", sizes)} at {string.Join(", ", SlowBatches.Times)} ms";
+        Assert.True(24 == sizes.Sum(), seen);
+        // The idle worker takes the first row at once; after that, the rows that arrive while it works
+        // (about 300 / 40 of them) wait for it in one batch instead of being cut into batches of 1.
+        Assert.True(sizes[0] <= 2, seen);
+        Assert.True(sizes.Count <= 6, $"{seen}: partial batches were cut while the worker was busy");
+        Assert.True(sizes.Skip(1).Take(sizes.Count - 2).All(n => n >= 4), seen);
+    }
+
+    [Fact]
     public async Task An_async_stage_keeps_exactly_MaxConcurrency_calls_in_flight()
     {
         Concurrency.Max = 0;
