@@ -18,18 +18,18 @@ public sealed record TensorRow(string Label, double Checksum);
 public static partial class Preprocess
 {
     /// <summary>Side of the square crop.</summary>
-    public const int Crop = 224;
+    public const int Crop = ImageClassification.ClassifyImages.Side;
 
     /// <summary>The shorter side before the crop.</summary>
-    public const int Resize = 256;
+    public const int Resize = ImageClassification.ClassifyImages.ShorterSide;
 
     /// <summary>Floats in one tensor (channels × height × width).</summary>
-    public const int TensorLength = 3 * Crop * Crop;
+    public const int TensorLength = ImageClassification.ClassifyImages.PixelsPerImage;
 
     [Stage] static Blob Bytes(string url) => Blob.ReadFile(url);
 
     // Named Image, so the type is spelled out: the method group hides it inside this class.
-    [Stage] static Sluice.Media.Image Image(Blob bytes) => Sluice.Media.Image.Decode(bytes.Span, shrinkTo: Resize);
+    [Stage] static Sluice.Media.Image Image(Blob bytes) => ImageClassification.ClassifyImages.DecodeImage(bytes.Span);
 
     [Stage] static Tensor Pixels(Sluice.Media.Image image)
     {
@@ -42,13 +42,9 @@ public static partial class Preprocess
 
     /// <summary>
     /// Resize(256) → CenterCrop(224) (fused: only the crop's pixels are resampled, the same bytes) → normalised
-    /// CHW floats; the cropped image is disposed here.
+    /// CHW floats: the workload's own preprocessing (<see cref="ImageClassification.ClassifyImages.ToTensor"/>).
     /// </summary>
-    public static void ToTensor(Sluice.Media.Image image, Span<float> tensor)
-    {
-        using var cropped = image.ResizeShorterSideCenterCrop(Resize, Crop, Crop);
-        cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
-    }
+    public static void ToTensor(Sluice.Media.Image image, Span<float> tensor) => ImageClassification.ClassifyImages.ToTensor(image, tensor);
 
     /// <summary>The tensor's checksum: the sum of its floats, in order, as a double.</summary>
     public static double Sum(ReadOnlySpan<float> tensor)

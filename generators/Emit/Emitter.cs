@@ -254,6 +254,14 @@ internal sealed class Emitter
         _w.Line();
     }
 
+    /// <summary>Opens segment <paramref name="s"/>'s class: its base, its stages' plan indices, its resources.</summary>
+    private void OpenSegmentClass(int s, string baseClass)
+    {
+        _w.Open($"private sealed class __Segment{s} : {G}{baseClass}");
+        _w.Line($"public __Segment{s}() : base({string.Join(", ", _p.Segments[s].Stages.Select(x => _planIndex[x]))}) {{ }}");
+        _w.Line($"public override object? CreateResources({G}PipelineContext context) => new __Resources{s}(context);");
+    }
+
     // ---------------------------------------------------------------- CPU segments
 
     private sealed class RowScope
@@ -282,10 +290,7 @@ internal sealed class Emitter
         _segment = s;
         var seg = _p.Segments[s];
         var input = _p.Boundaries[s];
-        string stages = string.Join(", ", seg.Stages.Select(x => _planIndex[x]));
-        _w.Open($"private sealed class __Segment{s} : {G}CpuSegment");
-        _w.Line($"public __Segment{s}() : base({stages}) {{ }}");
-        _w.Line($"public override object? CreateResources({G}PipelineContext context) => new __Resources{s}(context);");
+        OpenSegmentClass(s, "CpuSegment");
         _w.Open($"public override void Run<TProfile>({G}Morsel __input, {G}MorselWriter __output, {G}SegmentWorker __w)");
         _w.Line($"var __in = (__Boundary{s})__input;");
         _w.Line($"var __res = (__Resources{s})__w.Resources!;");
@@ -356,9 +361,7 @@ internal sealed class Emitter
         string As(string e) => $"global::System.Runtime.CompilerServices.Unsafe.As<{outType}>({e})";
         var filters = Enumerable.Range(0, seg.Stages.Length).Where(pos => _m.Stages[seg.Stages[pos]].Kind == StageKind.Filter).ToList();
 
-        _w.Open($"private sealed class __Segment{s} : {G}CpuSegment");
-        _w.Line($"public __Segment{s}() : base({string.Join(", ", seg.Stages.Select(x => _planIndex[x]))}) {{ }}");
-        _w.Line($"public override object? CreateResources({G}PipelineContext context) => new __Resources{s}(context);");
+        OpenSegmentClass(s, "CpuSegment");
         _w.Open($"public override void Run<TProfile>({G}Morsel __input, {G}MorselWriter __output, {G}SegmentWorker __w)");
         _w.Line($"var __in = (__Boundary{s})__input;");
         _w.Line($"var __res = (__Resources{s})__w.Resources!;");
@@ -600,9 +603,7 @@ internal sealed class Emitter
         var st = _m.Stages[index];
         int c = st.Writes[0];
         string t = ColType(c);
-        _w.Open($"private sealed class __Segment{s} : {G}AsyncSegment<{t}>");
-        _w.Line($"public __Segment{s}() : base({_planIndex[index]}) {{ }}");
-        _w.Line($"public override object? CreateResources({G}PipelineContext context) => new __Resources{s}(context);");
+        OpenSegmentClass(s, $"AsyncSegment<{t}>");
         _w.Open($"public override global::System.Threading.Tasks.ValueTask<{t}> InvokeAsync({G}Morsel __input, int __row, {G}SegmentWorker __w, global::System.Threading.CancellationToken __ct)");
         _w.Line($"var __in = (__Boundary{s})__input;");
         _w.Line($"var __res = (__Resources{s})__w.Resources!;");
@@ -632,9 +633,7 @@ internal sealed class Emitter
         var st = _m.Stages[index];
         var input = _p.Boundaries[s];
         var output = _p.Boundaries[s + 1];
-        _w.Open($"private sealed class __Segment{s} : {G}BatchSegment");
-        _w.Line($"public __Segment{s}() : base({_planIndex[index]}) {{ }}");
-        _w.Line($"public override object? CreateResources({G}PipelineContext context) => new __Resources{s}(context);");
+        OpenSegmentClass(s, "BatchSegment");
 
         _w.Open($"public override void Gather({G}Morsel input, int row, {G}Morsel batch, int batchRow)");
         _w.Line($"var __in = (__Boundary{s})input;");

@@ -23,6 +23,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     private readonly object _sourceLock = new();
     private readonly object _sinkLock = new();
     private readonly int[] _batchIdle;          // per segment: batch workers waiting for a batch
+    private readonly int[] _payloadStages;      // the stages that make payload columns
     private ISourceReader<TIn>? _reader;
     private ISinkWriter<TOut>? _writer;
     private TOut[]? _sinkBuffer;
@@ -50,6 +51,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         _inlineSource = plan.Segments.Length > 0 && plan.Segments[0] is CpuSegment;
         _inlineSink = plan.Segments.Length > 0 && plan.Segments[^1] is CpuSegment && !options.Ordered;
         _batchIdle = new int[plan.Segments.Length];
+        _payloadStages = Enumerable.Range(0, plan.Stages.Length).Where(i => plan.Stages[i].MakesPayload).ToArray();
         _channels = new MorselChannel[plan.Boundaries.Length];
         for (int i = 0; i < _channels.Length; i++)
             _channels[i] = MorselChannel.Create(options.Ordered, options.EffectiveChannelCapacity, 0);
@@ -206,31 +208,16 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     /// </summary>
     private Morsel? ReadMorsel(TIn[] buffer, CancellationToken ct)
     {
-        ReadOnlySpan<TIn> rows;
-        ReadOnlyMemory<TIn> chunkRows = default;
+        (int Count, ReadOnlyMemory<TIn> Chunk) next;
         long sequence;
         lock (_sourceLock)
         {
-            if (_sourceDone) return null;
-            ct.ThrowIfCancellationRequested();
-            int want = MorselRows();
-            if (_reader is IChunkedSourceReader<TIn> chunked)
-            {
-                if (!chunked.TryReadChunk(want, out var chunk)) { _sourceDone = true; return null; }
-                chunkRows = chunk;
-                rows = chunk.Span;
-            }
-            else
-            {
-                var read = _reader!.ReadAsync(buffer.AsMemory(0, want), ct);
-                int n = read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult();
-                if (n == 0) { _sourceDone = true; return null; }
-                rows = buffer.AsSpan(0, n);
-            }
-            sequence = _sequence++;
-            Interlocked.Add(ref _run.Metrics.RowsReadValue, rows.Length);
+            var read = NextRowsAsync(buffer, ct);
+            next = read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult();
+            if (next.Count == 0) return null;
+            sequence = Claim(next.Count);
         }
-        return LoadMorsel(rows, chunkRows, buffer, sequence);
+        return LoadMorsel(next, buffer, sequence);
     }
 
     /// <summary>
@@ -241,31 +228,42 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     /// </summary>
     private async ValueTask<Morsel?> ReadMorselAsync(TIn[] buffer, CancellationToken ct)
     {
-        if (_sourceDone) return null;
-        ct.ThrowIfCancellationRequested();
-        int want = MorselRows();
-        ReadOnlyMemory<TIn> chunkRows = default;
-        int n;
-        if (_reader is IChunkedSourceReader<TIn> chunked)
-        {
-            if (!chunked.TryReadChunk(want, out var chunk)) { _sourceDone = true; return null; }
-            chunkRows = chunk;
-            n = chunk.Length;
-        }
-        else
-        {
-            n = await _reader!.ReadAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
-            if (n == 0) { _sourceDone = true; return null; }
-        }
-        long sequence = _sequence++;
-        Interlocked.Add(ref _run.Metrics.RowsReadValue, n);
-        return LoadMorsel(chunkRows.IsEmpty ? buffer.AsSpan(0, n) : chunkRows.Span, chunkRows, buffer, sequence);
+        var next = await NextRowsAsync(buffer, ct).ConfigureAwait(false);
+        return next.Count == 0 ? null : LoadMorsel(next, buffer, Claim(next.Count));
     }
 
-    private Morsel LoadMorsel(ReadOnlySpan<TIn> rows, ReadOnlyMemory<TIn> chunkRows, TIn[] buffer, long sequence)
+    /// <summary>The next rows: a chunk of the source's own memory, or <c>Count</c> rows read into <paramref name="buffer"/>; a count of 0 at the end.</summary>
+    private ValueTask<(int Count, ReadOnlyMemory<TIn> Chunk)> NextRowsAsync(TIn[] buffer, CancellationToken ct)
     {
+        if (_sourceDone) return new((0, default));
+        ct.ThrowIfCancellationRequested();
+        int want = MorselRows();
+        if (_reader is IChunkedSourceReader<TIn> chunked)
+            return new(chunked.TryReadChunk(want, out var chunk) ? (chunk.Length, chunk) : End());
+        var read = _reader!.ReadAsync(buffer.AsMemory(0, want), ct);
+        return read.IsCompletedSuccessfully ? new(Counted(read.Result)) : Awaited(read);
+
+        async ValueTask<(int, ReadOnlyMemory<TIn>)> Awaited(ValueTask<int> pending) => Counted(await pending.ConfigureAwait(false));
+        (int, ReadOnlyMemory<TIn>) Counted(int n) => n == 0 ? End() : (n, default);
+        (int, ReadOnlyMemory<TIn>) End()
+        {
+            _sourceDone = true;
+            return (0, default);
+        }
+    }
+
+    /// <summary>Numbers the next morsel and counts its rows as read.</summary>
+    private long Claim(int rows)
+    {
+        Interlocked.Add(ref _run.Metrics.RowsReadValue, rows);
+        return _sequence++;
+    }
+
+    private Morsel LoadMorsel((int Count, ReadOnlyMemory<TIn> Chunk) next, TIn[] buffer, long sequence)
+    {
+        var rows = next.Chunk.IsEmpty ? buffer.AsSpan(0, next.Count) : next.Chunk.Span;
         var m = _pools[0].Rent();
-        if (chunkRows.IsEmpty || !_plan.Loader.TryAttach(chunkRows, m)) _plan.Loader.Load(rows, m);
+        if (next.Chunk.IsEmpty || !_plan.Loader.TryAttach(next.Chunk, m)) _plan.Loader.Load(rows, m);
         m.Count = rows.Length;
         m.Sequence = sequence;
         if (RuntimeHelpers.IsReferenceOrContainsReferences<TIn>() && rows.Overlaps(buffer)) Array.Clear(buffer, 0, rows.Length);
@@ -283,8 +281,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         long bytes = _run.Budget.TotalAcquired;
         long done = 0;
         if (bytes > 0)
-            for (int i = 0; i < _plan.Stages.Length; i++)
-                if (_plan.Stages[i].MakesPayload) done = Math.Max(done, _run.Stages[i].RowsIn);
+            foreach (int i in _payloadStages) done = Math.Max(done, _run.Stages[i].RowsIn);
         if (bytes == 0 || done == 0)
         {
             if (bytes == 0 && rows >= 4096) return _capacity;    // no payloads: full morsels

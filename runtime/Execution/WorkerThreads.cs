@@ -13,14 +13,21 @@ internal static class WorkerThreads
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(20);
 
     private static readonly object s_lock = new();
-    private static readonly Stack<Worker> s_idle = new();
+    private static readonly List<Worker> s_idle = new();   // most recently idle last
 
     /// <summary>Runs <paramref name="work"/> on a dedicated thread (an idle one when there is one), in the caller's execution context.</summary>
     public static Task Run(Action work)
     {
         var item = new WorkItem(work, ExecutionContext.Capture());
-        Worker? worker;
-        lock (s_lock) s_idle.TryPop(out worker);
+        Worker? worker = null;
+        lock (s_lock)
+        {
+            if (s_idle.Count > 0)
+            {
+                worker = s_idle[^1];
+                s_idle.RemoveAt(s_idle.Count - 1);
+            }
+        }
         (worker ?? new Worker()).Post(item);
         return item.Completion.Task;
     }
@@ -76,23 +83,14 @@ internal static class WorkerThreads
                     lock (s_lock)
                     {
                         // Exit only if no run took this thread between the timeout and the lock.
-                        if (_signal.CurrentCount == 0 && Remove(this)) return;
+                        if (_signal.CurrentCount == 0 && s_idle.Remove(this)) return;
                     }
                     continue;
                 }
                 var item = Interlocked.Exchange(ref _item, null)!;
                 item.Execute();
-                lock (s_lock) s_idle.Push(this);
+                lock (s_lock) s_idle.Add(this);
             }
-        }
-
-        private static bool Remove(Worker w)
-        {
-            if (!s_idle.Contains(w)) return false;
-            var keep = s_idle.Where(x => x != w).Reverse().ToList();
-            s_idle.Clear();
-            foreach (var x in keep) s_idle.Push(x);
-            return true;
         }
     }
 }

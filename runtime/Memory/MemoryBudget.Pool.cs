@@ -69,17 +69,29 @@ public sealed partial class MemoryBudget
     /// <summary>Takes back a buffer from <see cref="TakeBuffer"/>; called after its bytes were released.</summary>
     internal void ReturnBuffer(NativeBuffer buffer)
     {
-        lock (_lock)
-        {
-            if (!_closed && _inFlight + _idleBytes + buffer.Bytes <= Limit && _idleBytes + buffer.Bytes <= IdleCap)
-            {
-                if (!_idle.TryGetValue(buffer.Bytes, out var stack)) _idle[buffer.Bytes] = stack = new Stack<NativeBuffer>();
-                stack.Push(buffer);
-                _idleBytes += buffer.Bytes;
-                return;
-            }
-        }
-        buffer.Free();
+        bool kept;
+        lock (_lock) kept = TryKeepIdle(buffer);
+        if (!kept) buffer.Free();
+    }
+
+    /// <summary>Keeps <paramref name="buffer"/> idle if the run is on and in flight + idle stays under the limit (caller holds the lock).</summary>
+    private bool TryKeepIdle(NativeBuffer buffer)
+    {
+        if (_closed || _inFlight + _idleBytes + buffer.Bytes > Limit || _idleBytes + buffer.Bytes > IdleCap) return false;
+        if (!_idle.TryGetValue(buffer.Bytes, out var stack)) _idle[buffer.Bytes] = stack = new Stack<NativeBuffer>();
+        stack.Push(buffer);
+        _idleBytes += buffer.Bytes;
+        return true;
+    }
+
+    /// <summary>Takes every idle buffer out of the pool (caller holds the lock).</summary>
+    private List<NativeBuffer> DrainIdle()
+    {
+        var drained = new List<NativeBuffer>();
+        foreach (var stack in _idle.Values)
+            while (stack.Count > 0) drained.Add(stack.Pop());
+        _idleBytes = 0;
+        return drained;
     }
 
     /// <summary>What the process keeps between runs at most: a finished run's idle buffers, for the next run.</summary>
@@ -113,15 +125,7 @@ public sealed partial class MemoryBudget
         lock (_lock)
         {
             foreach (var b in taken)
-            {
-                if (!_closed && _inFlight + _idleBytes + b.Bytes <= Limit && _idleBytes + b.Bytes <= IdleCap)
-                {
-                    if (!_idle.TryGetValue(b.Bytes, out var stack)) _idle[b.Bytes] = stack = new Stack<NativeBuffer>();
-                    stack.Push(b);
-                    _idleBytes += b.Bytes;
-                }
-                else (excess ??= new()).Add(b);
-            }
+                if (!TryKeepIdle(b)) (excess ??= new()).Add(b);
         }
         if (excess is not null) foreach (var b in excess) b.Free();
     }
@@ -133,13 +137,11 @@ public sealed partial class MemoryBudget
     /// </summary>
     internal void Close()
     {
-        var idle = new List<NativeBuffer>();
+        List<NativeBuffer> idle;
         lock (_lock)
         {
             _closed = true;
-            foreach (var stack in _idle.Values)
-                while (stack.Count > 0) idle.Add(stack.Pop());
-            _idleBytes = 0;
+            idle = DrainIdle();
         }
         var freed = new List<NativeBuffer>();
         lock (s_warmLock)
@@ -162,13 +164,8 @@ public sealed partial class MemoryBudget
 
     private void FreeIdle()
     {
-        List<NativeBuffer> freed = new();
-        lock (_lock)
-        {
-            foreach (var stack in _idle.Values)
-                while (stack.Count > 0) freed.Add(stack.Pop());
-            _idleBytes = 0;
-        }
+        List<NativeBuffer> freed;
+        lock (_lock) freed = DrainIdle();
         foreach (var b in freed) b.Free();
     }
 

@@ -33,8 +33,8 @@ public sealed record InferenceBaselineOptions
 /// </summary>
 public static class InferenceBaseline
 {
-    private const int Side = 224;
-    private const int PixelsPerImage = 3 * Side * Side;
+    private const int Side = ClassifyImages.Side;
+    private const int PixelsPerImage = ClassifyImages.PixelsPerImage;
 
     /// <summary>Runs the baseline and returns images per second.</summary>
     public static (double ImagesPerSecond, TimeSpan Elapsed, int Batches) Run(InferenceBaselineOptions o, TextWriter log)
@@ -93,10 +93,9 @@ public static class InferenceBaseline
             var url = JsonDocument.Parse(line).RootElement.GetProperty("url").GetString()!;
             try
             {
-                using var image = Image.Decode(File.ReadAllBytes(Path.Combine(corpus, url)), shrinkTo: 256);
-                using var cropped = image.ResizeShorterSideCenterCrop(256, Side, Side);
+                using var image = ClassifyImages.DecodeImage(File.ReadAllBytes(Path.Combine(corpus, url)));
                 var tensor = new float[PixelsPerImage];
-                cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+                ClassifyImages.ToTensor(image, tensor);
                 result.Add(tensor);
             }
             catch (ImageDecodeException)

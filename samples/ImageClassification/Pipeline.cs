@@ -29,8 +29,22 @@ public sealed class ImageSource(Downloader http, string root) : IDisposable
 [Pipeline(typeof(ImageRef), typeof(Prediction))]
 public static partial class ClassifyImages
 {
-    private const int Side = 224;
-    private const int PixelsPerImage = 3 * Side * Side;
+    /// <summary>The shorter side images are resized to before the crop.</summary>
+    public const int ShorterSide = 256;
+    /// <summary>The side of the square crop the model takes.</summary>
+    public const int Side = 224;
+    /// <summary>Floats in one image's tensor (3 × 224 × 224).</summary>
+    public const int PixelsPerImage = 3 * Side * Side;
+
+    /// <summary>Decodes an image with shrink on load to at least <see cref="ShorterSide"/> (the Image stage).</summary>
+    public static Image DecodeImage(ReadOnlySpan<byte> bytes) => Sluice.Media.Image.Decode(bytes, shrinkTo: ShorterSide);
+
+    /// <summary>Resize the shorter side to 256, center crop 224, ImageNet normalization, CHW into <paramref name="tensor"/> (the Pixels stage).</summary>
+    public static void ToTensor(Image image, Span<float> tensor)
+    {
+        using var cropped = image.ResizeShorterSideCenterCrop(ShorterSide, Side, Side);
+        cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+    }
 
     [Resource] static ImageSource Source(PipelineContext ctx) =>
         new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
@@ -49,14 +63,13 @@ public static partial class ClassifyImages
     [Stage(MaxConcurrency = 32)]
     static ValueTask<Blob> Bytes(string url, ImageSource source, CancellationToken ct) => source.GetAsync(url, ct);
 
-    [Stage] static Image Image(Blob bytes) => Sluice.Media.Image.Decode(bytes.Span, shrinkTo: 256);
+    [Stage] static Image Image(Blob bytes) => DecodeImage(bytes.Span);
 
     // Normalized pixels in a pooled, budget-counted tensor; disposed once Classify has copied it into its batch.
     [Stage] static Tensor Pixels(Image image)
     {
-        using var cropped = image.ResizeShorterSideCenterCrop(256, Side, Side);
         var tensor = Tensor.Rent(PixelsPerImage);
-        cropped.ToTensor(tensor.Span, Normalize.ImageNetMean, Normalize.ImageNetStd);
+        ToTensor(image, tensor.Span);
         return tensor;
     }
 

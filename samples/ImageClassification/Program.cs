@@ -6,33 +6,16 @@ using ImageClassification;
 // corpus of crops of real photographs plus DIR/manifest.jsonl.
 if (args.Length > 0 && args[0] == "make-corpus")
 {
-    int count = 1000;
-    string? output = null;
-    int seed = 42;
-    string source = CorpusOptions.DefaultSource;
-    for (int i = 1; i < args.Length; i += 2)
-    {
-        if (i + 1 >= args.Length)
-        {
-            Console.Error.WriteLine($"error: {args[i]} needs a value");
-            return 2;
-        }
-        switch (args[i])
-        {
-            case "--count": count = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-            case "--out": output = args[i + 1]; break;
-            case "--seed": seed = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-            case "--source": source = args[i + 1]; break;
-            default: Console.Error.WriteLine($"error: unknown option {args[i]}"); return 2;
-        }
-    }
-    if (output is null)
-    {
-        Console.Error.WriteLine("error: --out DIR is required");
-        return 2;
-    }
+    if (ParseOptions(args, ["--count", "--out", "--seed", "--source"], required: "--out") is not { } o) return 2;
+    string output = o["--out"];
     var clock = Stopwatch.StartNew();
-    var entries = CorpusBuilder.Build(new CorpusOptions { Count = count, Output = output, Seed = seed, Source = source });
+    var entries = CorpusBuilder.Build(new CorpusOptions
+    {
+        Count = Int(o, "--count", 1000),
+        Output = output,
+        Seed = Int(o, "--seed", 42),
+        Source = o.GetValueOrDefault("--source", CorpusOptions.DefaultSource),
+    });
     clock.Stop();
     long bytes = new DirectoryInfo(output).EnumerateFiles().Sum(f => f.Length);
     int corrupt = entries.Count(e => e.Kind is not (CorpusFileKind.Jpeg or CorpusFileKind.Png));
@@ -43,41 +26,55 @@ if (args.Length > 0 && args[0] == "make-corpus")
     return 0;
 }
 
-// `ImageClassification bench-ort --corpus DIR [--images N] [--sessions S] [--threads T] [--model PATH]`:
+// `ImageClassification bench-ort --corpus DIR [--images N] [--sessions S] [--threads T] [--model PATH] [--arena BOOL]`:
 // the end-to-end benchmark's baseline, ONNX Runtime inference alone on pre-made tensors.
 if (args.Length > 0 && args[0] == "bench-ort")
 {
-    string? corpus = null;
-    var o = new InferenceBaselineOptions { Corpus = "" };
-    for (int i = 1; i < args.Length; i += 2)
+    if (ParseOptions(args, ["--corpus", "--images", "--sessions", "--threads", "--model", "--arena"], required: "--corpus") is not { } o) return 2;
+    var defaults = new InferenceBaselineOptions { Corpus = o["--corpus"] };
+    var options = defaults with
     {
-        if (i + 1 >= args.Length)
-        {
-            Console.Error.WriteLine($"error: {args[i]} needs a value");
-            return 2;
-        }
-        string v = args[i + 1];
-        switch (args[i])
-        {
-            case "--corpus": corpus = v; break;
-            case "--images": o = o with { Images = int.Parse(v, CultureInfo.InvariantCulture) }; break;
-            case "--sessions": o = o with { Sessions = int.Parse(v, CultureInfo.InvariantCulture) }; break;
-            case "--threads": o = o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) }; break;
-            case "--model": o = o with { Model = v }; break;
-            case "--arena": o = o with { Arena = bool.Parse(v) }; break;
-            default: Console.Error.WriteLine($"error: unknown option {args[i]}"); return 2;
-        }
-    }
-    if (corpus is null)
-    {
-        Console.Error.WriteLine("error: --corpus DIR is required");
-        return 2;
-    }
-    var (rate, elapsed, batches) = InferenceBaseline.Run(o with { Corpus = corpus }, Console.Error);
-    Console.WriteLine($"onnxruntime alone: {o.Images} images in {batches} batches, {elapsed.TotalSeconds:N2} s, {rate:N1} images/s");
+        Images = Int(o, "--images", defaults.Images),
+        Sessions = Int(o, "--sessions", defaults.Sessions),
+        Threads = Int(o, "--threads", defaults.Threads),
+        Model = o.GetValueOrDefault("--model", defaults.Model),
+        Arena = o.TryGetValue("--arena", out var arena) ? bool.Parse(arena) : defaults.Arena,
+    };
+    var (rate, elapsed, batches) = InferenceBaseline.Run(options, Console.Error);
+    Console.WriteLine($"onnxruntime alone: {options.Images} images in {batches} batches, {elapsed.TotalSeconds:N2} s, {rate:N1} images/s");
     return 0;
 }
 
 // Anything else is the pipeline's standard command line (docs/cli.md), e.g.
 //   ImageClassification --input data/images/manifest.jsonl --output predictions.jsonl --set root=data/images
 return await ClassifyImages.RunAsync(args);
+
+// The `--name value` pairs after a command word; null, after saying why, when one has no value, is not
+// one of the command's, or the required one (a folder, for both commands) is missing.
+static Dictionary<string, string>? ParseOptions(string[] args, string[] known, string required)
+{
+    var options = new Dictionary<string, string>();
+    for (int i = 1; i < args.Length; i += 2)
+    {
+        if (!known.Contains(args[i]))
+        {
+            Console.Error.WriteLine($"error: unknown option {args[i]}");
+            return null;
+        }
+        if (i + 1 >= args.Length)
+        {
+            Console.Error.WriteLine($"error: {args[i]} needs a value");
+            return null;
+        }
+        options[args[i]] = args[i + 1];
+    }
+    if (!options.ContainsKey(required))
+    {
+        Console.Error.WriteLine($"error: {required} DIR is required");
+        return null;
+    }
+    return options;
+}
+
+static int Int(Dictionary<string, string> options, string name, int defaultValue) =>
+    options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
