@@ -26,7 +26,7 @@ as_root() {
 
 # 1. Debian packages.
 missing=()
-for pkg in libturbojpeg0 libspng0 python3-pil plasma-workspace-wallpapers python3-onnx python3-numpy; do
+for pkg in libturbojpeg0 libspng0 libdeflate0 python3-pil plasma-workspace-wallpapers python3-onnx python3-numpy; do
   if dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
     echo "setup-native: $pkg already installed"
   else

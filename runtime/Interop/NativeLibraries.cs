@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Sluice.Interop;
 
 /// <summary>
-/// The one place that finds the native libraries Sluice loads (libjpeg-turbo, libspng, ONNX Runtime).
+/// The one place that finds the native libraries Sluice loads (libjpeg-turbo, libspng, libdeflate, ONNX Runtime).
 /// A single <see cref="DllImportResolver"/> for the Sluice assembly maps a logical name ("turbojpeg",
 /// "spng", "onnxruntime") to its shared library and searches, in order: the folder named by the
 /// <c>SLUICE_NATIVE_DIR</c> environment variable, <c>&lt;app base&gt;/native/&lt;rid&gt;</c>, the repository's
@@ -25,6 +25,7 @@ public static class NativeLibraries
     {
         ["turbojpeg"] = new("turbojpeg", "libturbojpeg.so.0", "sudo apt-get install libturbojpeg0 (or: bash scripts/setup-native.sh)"),
         ["spng"] = new("spng", "libspng.so.0", "sudo apt-get install libspng0 (or: bash scripts/setup-native.sh)"),
+        ["deflate"] = new("deflate", "libdeflate.so.0", "sudo apt-get install libdeflate0 (or: bash scripts/setup-native.sh)"),
         ["onnxruntime"] = new("onnxruntime", "libonnxruntime.so.1", "bash scripts/setup-native.sh"),
     };
 

@@ -100,7 +100,7 @@ public sealed partial class Image
         return best;
     }
 
-    private static void CheckPixels(ImageFormat format, long width, long height, long maxPixels)
+    internal static void CheckPixels(ImageFormat format, long width, long height, long maxPixels)
     {
         if (width <= 0 || height <= 0 || width > int.MaxValue || height > int.MaxValue)
             throw new ImageDecodeException(format, $"the header declares invalid dimensions {width}x{height}.");
@@ -170,6 +170,13 @@ public sealed partial class Image
     }
 
     private static unsafe Image DecodePng(ReadOnlySpan<byte> bytes, PixelMode mode, long maxPixels)
+    {
+        if (PngFastPath.TryDecode(bytes, mode, maxPixels) is { } fast) return fast;
+        return DecodePngWithSpng(bytes, mode, maxPixels);
+    }
+
+    /// <summary>Decodes a PNG with libspng: every PNG the fast path leaves, and the error message for every bad one.</summary>
+    internal static unsafe Image DecodePngWithSpng(ReadOnlySpan<byte> bytes, PixelMode mode, long maxPixels)
     {
         using var ctx = LibSpng.spng_ctx_new(0);
         if (ctx.IsInvalid) throw new InvalidOperationException("libspng could not create a decoder context (out of memory?).");
@@ -246,8 +253,11 @@ public sealed partial class Image
     private static void RgbToLuma(ReadOnlySpan<byte> rgb, Span<byte> luma)
     {
         for (int i = 0, j = 0; i < luma.Length; i++, j += 3)
-            luma[i] = (byte)((rgb[j] * 19595 + rgb[j + 1] * 38470 + rgb[j + 2] * 7471 + 0x8000) >> 16);
+            luma[i] = Luma(rgb[j], rgb[j + 1], rgb[j + 2]);
     }
+
+    /// <summary>One pixel's ITU-R 601-2 luma (see <see cref="RgbToLuma"/>).</summary>
+    internal static byte Luma(byte r, byte g, byte b) => (byte)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
 
     /// <summary>
     /// Encodes as JPEG with libjpeg-turbo (4:2:0 chroma subsampling for RGB, like Pillow's default) into a

@@ -8,10 +8,10 @@ namespace Sluice.Tests.Media;
 internal static class TestImages
 {
     /// <summary>A smooth gradient with noise on top, so encoders and filters see both edges and flat areas.</summary>
-    public static Image Textured(int width, int height, int seed)
+    public static Image Textured(int width, int height, int seed, PixelMode mode = PixelMode.RGB)
     {
         var rng = new Random(seed);
-        var img = Gradient(width, height);
+        var img = Gradient(width, height, mode);
         var span = img.Span;
         for (int i = 0; i < span.Length; i++) span[i] = (byte)Math.Clamp(span[i] + rng.Next(-40, 41), 0, 255);
         return img;
