@@ -126,7 +126,9 @@ public static partial class PipelineHost
             catch (Exception e) when (console.Debug) { console.Error.WriteLine($"progress display failed: {e}"); }
             catch (Exception) { }
         }
+        using var trace = MemoryTrace.StartFromEnvironment(run.Metrics);
         var result = await run.Completion.ConfigureAwait(false);
+        if (trace is not null) await trace.StopAsync().ConfigureAwait(false);
 
         int exitCode = result.Status switch
         {

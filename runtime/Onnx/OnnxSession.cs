@@ -73,8 +73,12 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <paramref name="cpuMemoryArena"/> = false turns off ONNX Runtime's CPU memory arena, so that
     /// intermediate tensors are freed after each run rather than kept in an arena that only grows
     /// (for pipelines with a memory budget; allocation costs a little more per run).
+    /// <paramref name="memoryPattern"/> = false turns off ONNX Runtime's memory pattern: with it on, every
+    /// distinct input shape (a partial last batch, say) gets its own planned block of intermediate memory in
+    /// the arena, and the arena keeps them all.
     /// </summary>
-    public static OnnxSession Load(string path, Device device = Device.Cpu, int intraOpThreads = 0, bool cpuMemoryArena = true)
+    public static OnnxSession Load(string path, Device device = Device.Cpu, int intraOpThreads = 0, bool cpuMemoryArena = true,
+                                   bool memoryPattern = true)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"ONNX model '{path}' does not exist (full path: {System.IO.Path.GetFullPath(path)}).", path);
@@ -89,16 +93,16 @@ public sealed unsafe class OnnxSession : IDisposable
                 why = $"this ONNX Runtime ({OrtApi.Version}) has no {CudaProvider}";
             else
             {
-                try { return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, cuda: true), device, Device.Gpu, cpuMemoryArena, null); }
+                try { return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, memoryPattern, cuda: true), device, Device.Gpu, cpuMemoryArena, null); }
                 catch (OnnxRuntimeException e) { why = $"the {CudaProvider} could not be used ({e.Message})"; }
             }
             notice = $"Device.Gpu was asked for '{System.IO.Path.GetFileName(path)}', but {why}; running on the CPU. " +
                      $"Available execution providers: {string.Join(", ", providers)}.";
         }
-        return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, cuda: false), device, Device.Cpu, cpuMemoryArena, notice);
+        return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, memoryPattern, cuda: false), device, Device.Cpu, cpuMemoryArena, notice);
     }
 
-    private static IntPtr CreateSession(string path, int intraOpThreads, bool cpuMemoryArena, bool cuda)
+    private static IntPtr CreateSession(string path, int intraOpThreads, bool cpuMemoryArena, bool memoryPattern, bool cuda)
     {
         var options = OrtApi.CreateSessionOptions();
         try
@@ -107,6 +111,7 @@ public sealed unsafe class OnnxSession : IDisposable
             if (intraOpThreads > 0) OrtApi.SetIntraOpNumThreads(options, intraOpThreads);
             OrtApi.SetInterOpNumThreads(options, 1);
             if (!cpuMemoryArena) OrtApi.DisableCpuMemArena(options);
+            if (!memoryPattern) OrtApi.DisableMemPattern(options);
             if (cuda) AppendCuda(options);
             try { return OrtApi.CreateSession(s_env.Value, path, options); }
             catch (OnnxRuntimeException e) { throw new OnnxRuntimeException($"Cannot load ONNX model '{path}': {e.Message}"); }

@@ -84,6 +84,7 @@ internal static unsafe class OrtApi
     public static void SetIntraOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(24))(options, n));
     public static void SetInterOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(25))(options, n));
 
+    public static void DisableMemPattern(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(17))(options));
     public static void DisableCpuMemArena(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(19))(options));
 
     /// <summary>The execution providers this library was built with (which does not promise they load).</summary>

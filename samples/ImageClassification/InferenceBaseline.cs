@@ -21,6 +21,9 @@ public sealed record InferenceBaselineOptions
     public int Threads { get; init; }
     /// <summary>Whether ONNX Runtime keeps its CPU memory arena.</summary>
     public bool Arena { get; init; } = true;
+
+    /// <summary>Whether ONNX Runtime plans memory per input shape (off by default, as in the pipeline).</summary>
+    public bool MemPattern { get; init; }
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; init; } = 100;
 }
@@ -51,7 +54,7 @@ public static class InferenceBaseline
             for (int i = 0; i < o.BatchSize; i++)
                 tensors[(b * o.BatchSize + i) % tensors.Count].CopyTo(inputs[b].AsSpan(i * PixelsPerImage, PixelsPerImage));
         }
-        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads, o.Arena)).ToArray();
+        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads, o.Arena, o.MemPattern)).ToArray();
         try
         {
             // One warm-up batch per session (first runs allocate the arena and pick kernels).
