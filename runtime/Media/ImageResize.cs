@@ -216,6 +216,7 @@ public sealed partial class Image
     /// Vectorized (Vector128&lt;int&gt;) over the channels of one pixel for RGB and RGBA: each tap loads the
     /// pixel's bytes into the lanes and multiply-adds the broadcast weight; L (one channel) is scalar.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ResampleHorizontal(Image source, Image output, int firstRow, Coefficients k)
     {
         int channels = source.Channels;
@@ -279,6 +280,7 @@ public sealed partial class Image
     /// Vectorized over the row's bytes: 32 bytes at a time widened to four Vector256&lt;int&gt; accumulators
     /// (16 bytes into four Vector128&lt;int&gt; where only 128-bit vectors are fast), scalar tail.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ResampleVertical(Image source, Image output, int firstRow, int firstColumn, Coefficients k)
     {
         int stride = source.Stride, rowBytes = output.Stride;
