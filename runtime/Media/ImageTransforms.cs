@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -136,6 +137,7 @@ public sealed partial class Image
     /// channel lanes, widen them to floats and normalise 4 at a time; the tail is scalar with the same arithmetic,
     /// so both paths give identical floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first image: no tier-0 loops
     public void ToTensor(Span<float> destination, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
