@@ -75,10 +75,12 @@ public sealed unsafe class OnnxSession : IDisposable
     /// (for pipelines with a memory budget; allocation costs a little more per run).
     /// <paramref name="memoryPattern"/> = false turns off ONNX Runtime's memory pattern: with it on, every
     /// distinct input shape (a partial last batch, say) gets its own planned block of intermediate memory in
-    /// the arena, and the arena keeps them all.
+    /// the arena, and the arena keeps them all. <paramref name="sessionConfig"/> adds ONNX Runtime's string
+    /// session options (AddSessionConfigEntry), e.g. <c>session.intra_op.allow_spinning = 0</c>; an unknown
+    /// key or a bad value fails the load with ONNX Runtime's message.
     /// </summary>
     public static OnnxSession Load(string path, Device device = Device.Cpu, int intraOpThreads = 0, bool cpuMemoryArena = true,
-                                   bool memoryPattern = true)
+                                   bool memoryPattern = true, IReadOnlyDictionary<string, string>? sessionConfig = null)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"ONNX model '{path}' does not exist (full path: {System.IO.Path.GetFullPath(path)}).", path);
@@ -93,16 +95,17 @@ public sealed unsafe class OnnxSession : IDisposable
                 why = $"this ONNX Runtime ({OrtApi.Version}) has no {CudaProvider}";
             else
             {
-                try { return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, memoryPattern, cuda: true), device, Device.Gpu, cpuMemoryArena, null); }
+                try { return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, memoryPattern, sessionConfig, cuda: true), device, Device.Gpu, cpuMemoryArena, null); }
                 catch (OnnxRuntimeException e) { why = $"the {CudaProvider} could not be used ({e.Message})"; }
             }
             notice = $"Device.Gpu was asked for '{System.IO.Path.GetFileName(path)}', but {why}; running on the CPU. " +
                      $"Available execution providers: {string.Join(", ", providers)}.";
         }
-        return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, memoryPattern, cuda: false), device, Device.Cpu, cpuMemoryArena, notice);
+        return new OnnxSession(path, CreateSession(path, intraOpThreads, cpuMemoryArena, memoryPattern, sessionConfig, cuda: false), device, Device.Cpu, cpuMemoryArena, notice);
     }
 
-    private static IntPtr CreateSession(string path, int intraOpThreads, bool cpuMemoryArena, bool memoryPattern, bool cuda)
+    private static IntPtr CreateSession(string path, int intraOpThreads, bool cpuMemoryArena, bool memoryPattern,
+                                        IReadOnlyDictionary<string, string>? sessionConfig, bool cuda)
     {
         var options = OrtApi.CreateSessionOptions();
         try
@@ -112,6 +115,11 @@ public sealed unsafe class OnnxSession : IDisposable
             OrtApi.SetInterOpNumThreads(options, 1);
             if (!cpuMemoryArena) OrtApi.DisableCpuMemArena(options);
             if (!memoryPattern) OrtApi.DisableMemPattern(options);
+            foreach (var (key, value) in sessionConfig ?? new Dictionary<string, string>())
+            {
+                try { OrtApi.AddSessionConfigEntry(options, key, value); }
+                catch (OnnxRuntimeException e) { throw new OnnxRuntimeException($"Cannot set session option '{key}' = '{value}' for '{path}': {e.Message}"); }
+            }
             if (cuda) AppendCuda(options);
             try { return OrtApi.CreateSession(s_env.Value, path, options); }
             catch (OnnxRuntimeException e) { throw new OnnxRuntimeException($"Cannot load ONNX model '{path}': {e.Message}"); }

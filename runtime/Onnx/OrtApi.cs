@@ -84,6 +84,19 @@ internal static unsafe class OrtApi
     public static void SetIntraOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(24))(options, n));
     public static void SetInterOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(25))(options, n));
 
+    /// <summary>AddSessionConfigEntry (130): one of ONNX Runtime's string session options, e.g. "session.intra_op.allow_spinning".</summary>
+    public static void AddSessionConfigEntry(IntPtr options, string key, string value)
+    {
+        var k = Marshal.StringToCoTaskMemUTF8(key);
+        var v = Marshal.StringToCoTaskMemUTF8(value);
+        try { Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr>)Fn(130))(options, k, v)); }
+        finally
+        {
+            Marshal.FreeCoTaskMem(k);
+            Marshal.FreeCoTaskMem(v);
+        }
+    }
+
     public static void DisableMemPattern(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(17))(options));
     public static void DisableCpuMemArena(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(19))(options));
 

@@ -24,6 +24,12 @@ public sealed record InferenceBaselineOptions
 
     /// <summary>Whether ONNX Runtime plans memory per input shape (off by default, as in the pipeline).</summary>
     public bool MemPattern { get; init; }
+
+    /// <summary>Whether ONNX Runtime's intra-op threads spin while they wait for work (ONNX Runtime's default: yes).</summary>
+    public bool Spin { get; init; } = true;
+
+    /// <summary>Whether each session runs one untimed batch first (its first run allocates and picks kernels).</summary>
+    public bool WarmUp { get; init; } = true;
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; init; } = 100;
 }
@@ -54,13 +60,15 @@ public static class InferenceBaseline
             for (int i = 0; i < o.BatchSize; i++)
                 tensors[(b * o.BatchSize + i) % tensors.Count].CopyTo(inputs[b].AsSpan(i * PixelsPerImage, PixelsPerImage));
         }
-        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads, o.Arena, o.MemPattern)).ToArray();
+        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads, o.Arena, o.MemPattern, ClassifyImages.SpinConfig(o.Spin))).ToArray();
         try
         {
             // One warm-up batch per session (first runs allocate the arena and pick kernels).
-            Parallel.For(0, o.Sessions, new ParallelOptions { MaxDegreeOfParallelism = o.Sessions }, s =>
-                RunBatch(sessions[s], inputs[0], o.BatchSize, new float[o.BatchSize * 1000]));
+            if (o.WarmUp)
+                Parallel.For(0, o.Sessions, new ParallelOptions { MaxDegreeOfParallelism = o.Sessions }, s =>
+                    RunBatch(sessions[s], inputs[0], o.BatchSize, new float[o.BatchSize * 1000]));
             int next = -1;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var threads = sessions.Select(session => new Thread(() =>
             {
@@ -75,6 +83,9 @@ public static class InferenceBaseline
             foreach (var t in threads) t.Start();
             foreach (var t in threads) t.Join();
             clock.Stop();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            log.WriteLine($"baseline: CPU busy {cpu.TotalSeconds:F2} s of {clock.Elapsed.TotalSeconds * Environment.ProcessorCount:F2} core-seconds " +
+                          $"({100 * cpu.TotalSeconds / (clock.Elapsed.TotalSeconds * Environment.ProcessorCount):F0}%) while timed");
             return (o.Images / clock.Elapsed.TotalSeconds, clock.Elapsed, batches);
         }
         finally

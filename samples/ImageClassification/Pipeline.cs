@@ -46,6 +46,13 @@ public static partial class ClassifyImages
         cropped.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
     }
 
+    /// <summary>ONNX Runtime's session options for whether its thread pool spins while waiting (null: its default, spinning).</summary>
+    public static IReadOnlyDictionary<string, string>? SpinConfig(bool spin) => spin ? null : new Dictionary<string, string>
+    {
+        ["session.intra_op.allow_spinning"] = "0",
+        ["session.inter_op.allow_spinning"] = "0",
+    };
+
     [Resource] static ImageSource Source(PipelineContext ctx) =>
         new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
 
@@ -55,10 +62,13 @@ public static partial class ClassifyImages
     // ONNX Runtime's memory pattern is off (--set mempattern=true for it): with it on, every distinct batch
     // size (a partial batch) gets its own planned block in the arena, which keeps them all; off, the 10,000-image
     // run at --memory-limit 512MB peaked 40 MB lower and ran 2% faster (benchmarks/RESULTS.md, section 7).
+    // Its threads do not spin while they wait (--set spin=true for that): spinning burns the moments the
+    // decoders could use; ORT alone runs as fast either way, and the 990-image run took 17.3-17.5 s against 17.5.
     [Resource] static OnnxSession Model(PipelineContext ctx)
     {
         var session = OnnxSession.Load(ctx.Options.Get("model", "models/resnet18.onnx"), ctx.Device, ctx.Options.Get("threads", ctx.Options.Workers),
-                                   cpuMemoryArena: ctx.Options.Get("arena", true), memoryPattern: ctx.Options.Get("mempattern", false));
+                                   cpuMemoryArena: ctx.Options.Get("arena", true), memoryPattern: ctx.Options.Get("mempattern", false),
+                                   sessionConfig: SpinConfig(ctx.Options.Get("spin", false)));
         if (session.Notice is not null) Console.Error.WriteLine($"notice: {session.Notice}");
         return session;
     }

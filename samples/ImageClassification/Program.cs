@@ -26,11 +26,11 @@ if (args.Length > 0 && args[0] == "make-corpus")
     return 0;
 }
 
-// `ImageClassification bench-ort --corpus DIR [--images N] [--sessions S] [--threads T] [--model PATH] [--arena BOOL] [--mempattern BOOL]`:
+// `ImageClassification bench-ort --corpus DIR [--images N] [--sessions S] [--threads T] [--model PATH] [--arena BOOL] [--mempattern BOOL] [--spin BOOL] [--warmup BOOL]`:
 // the end-to-end benchmark's baseline, ONNX Runtime inference alone on pre-made tensors.
 if (args.Length > 0 && args[0] == "bench-ort")
 {
-    if (ParseOptions(args, ["--corpus", "--images", "--sessions", "--threads", "--model", "--arena", "--mempattern"], required: "--corpus") is not { } o) return 2;
+    if (ParseOptions(args, ["--corpus", "--images", "--sessions", "--threads", "--model", "--arena", "--mempattern", "--spin", "--warmup"], required: "--corpus") is not { } o) return 2;
     var defaults = new InferenceBaselineOptions { Corpus = o["--corpus"] };
     var options = defaults with
     {
@@ -40,6 +40,8 @@ if (args.Length > 0 && args[0] == "bench-ort")
         Model = o.GetValueOrDefault("--model", defaults.Model),
         Arena = o.TryGetValue("--arena", out var arena) ? bool.Parse(arena) : defaults.Arena,
         MemPattern = o.TryGetValue("--mempattern", out var pattern) ? bool.Parse(pattern) : defaults.MemPattern,
+        Spin = o.TryGetValue("--spin", out var spin) ? bool.Parse(spin) : defaults.Spin,
+        WarmUp = o.TryGetValue("--warmup", out var warm) ? bool.Parse(warm) : defaults.WarmUp,
     };
     var (rate, elapsed, batches) = InferenceBaseline.Run(options, Console.Error);
     Console.WriteLine($"onnxruntime alone: {options.Images} images in {batches} batches, {elapsed.TotalSeconds:N2} s, {rate:N1} images/s");

@@ -33,6 +33,20 @@ public static partial class SlowBatches
     }
 }
 
+/// <summary>A fast batch stage with one worker that records the size of every batch it gets.</summary>
+[Pipeline(typeof(Item), typeof(Scored))]
+public static partial class FastBatches
+{
+    public static readonly List<int> Sizes = new();
+
+    [Stage(BatchSize = 4, Device = Device.Gpu)]
+    static void Score(ReadOnlySpan<int> id, Span<int> score)
+    {
+        lock (Sizes) Sizes.Add(id.Length);
+        for (int i = 0; i < id.Length; i++) score[i] = id[i] * 2;
+    }
+}
+
 /// <summary>Counts how many calls of an async stage overlap.</summary>
 [Pipeline(typeof(Item), typeof(Scored))]
 public static partial class Concurrency

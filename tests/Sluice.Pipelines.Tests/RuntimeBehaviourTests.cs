@@ -56,6 +56,32 @@ public class RuntimeBehaviourTests
     }
 
     [Fact]
+    public async Task Rows_that_come_in_a_steady_rhythm_fill_whole_batches_even_with_the_worker_idle()
+    {
+        lock (FastBatches.Sizes) FastBatches.Sizes.Clear();
+        async IAsyncEnumerable<Item> Steady()
+        {
+            // One row every 40 ms, twice the 20 ms flush delay: a flat delay would cut 24 batches of one row
+            // for the idle worker. The feeder learns the rhythm and waits for it instead.
+            for (int i = 0; i < 24; i++)
+            {
+                yield return new Item(i);
+                await Task.Delay(40);
+            }
+        }
+
+        var result = await FastBatches.Create(new PipelineOptions { MorselSize = 1, BatchFlushDelay = TimeSpan.FromMilliseconds(20) })
+            .RunAsync(Source.From(Steady()), Sink.Null<Scored>());
+        Assert.Equal(24, result.RowsWritten);
+        List<int> sizes;
+        lock (FastBatches.Sizes) sizes = FastBatches.Sizes.ToList();
+        string seen = $"batches {string.Join(", ", sizes)}";
+        Assert.Equal(24, sizes.Sum());
+        Assert.True(sizes.Count <= 10, $"{seen}: the steady rows were cut into partial batches");
+        Assert.True(sizes.Skip(sizes.Count / 2).Take(sizes.Count - sizes.Count / 2 - 1).All(n => n == 4), seen);
+    }
+
+    [Fact]
     public async Task An_async_stage_keeps_exactly_MaxConcurrency_calls_in_flight()
     {
         Concurrency.Max = 0;

@@ -210,4 +210,39 @@ public sealed class OnnxSessionTests : IDisposable
         Assert.Equal(expected, Logits(noArena, x));
         Assert.Contains(expected, v => v != 0);
     }
+
+    [Fact]
+    public void Session_options_without_memory_pattern_or_spinning_give_the_same_results()
+    {
+        string model = Path.Combine(_dir, "mlp.onnx");
+        var x = PythonReference.Floats(Path.Combine(_dir, "x.bin"));
+        using var plain = OnnxSession.Load(model, intraOpThreads: 2);
+        using var tuned = OnnxSession.Load(model, intraOpThreads: 2, memoryPattern: false, sessionConfig: new Dictionary<string, string>
+        {
+            ["session.intra_op.allow_spinning"] = "0",
+            ["session.inter_op.allow_spinning"] = "0",
+        });
+        foreach (int n in new[] { 6, 3, 6 }) // a second batch shape, then the first again
+        {
+            var expected = new float[n * 5];
+            var actual = new float[n * 5];
+            plain.Run(x.AsSpan(0, n * 8), new long[] { n, 8 }, expected, new long[] { n, 5 });
+            tuned.Run(x.AsSpan(0, n * 8), new long[] { n, 8 }, actual, new long[] { n, 5 });
+            Assert.Equal(expected, actual);
+            Assert.Contains(expected, v => v != 0);
+        }
+    }
+
+    [Fact]
+    public void Session_options_reach_onnx_runtime()
+    {
+        // An observable option: asked to read the ONNX file in ORT's own format, the load fails.
+        var e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"),
+            sessionConfig: new Dictionary<string, string> { ["session.load_model_format"] = "ORT" }));
+        Assert.Contains("mlp.onnx", e.Message);
+        Assert.Contains("ORT model", e.Message);
+        using var ok = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"),
+            sessionConfig: new Dictionary<string, string> { ["session.load_model_format"] = "ONNX" });
+        Assert.Equal(new[] { "y" }, ok.OutputNames);
+    }
 }
