@@ -27,6 +27,7 @@ public sealed class Pipeline<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sink);
+        NativeHeap.FixMmapThreshold();
         var executor = new Executor<TIn, TOut>(Plan, Options, _pools ??= Executor<TIn, TOut>.CreatePools(Plan, Options), cancellationToken);
         return new PipelineRun(executor.Metrics, Task.Run(() => executor.RunAsync(source, sink), CancellationToken.None), executor.Cancel,
                                source.Description, sink.Description);
