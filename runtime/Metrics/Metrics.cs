@@ -60,6 +60,8 @@ public sealed class RunMetrics
     public TimeSpan Elapsed => _clock.Elapsed;
     /// <summary>Payload bytes held now.</summary>
     public long BytesInFlight => _budget.InFlight;
+    /// <summary>Payload buffers the run's pool keeps for reuse, not held by any row now (in flight + idle never exceeds the limit).</summary>
+    public long BytesIdle => _budget.Idle;
     /// <summary>The most payload bytes held at once.</summary>
     public long PeakBytesInFlight => _budget.Peak;
     /// <summary>The memory limit (null: unbounded).</summary>

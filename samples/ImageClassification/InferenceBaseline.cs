@@ -48,6 +48,7 @@ public static class InferenceBaseline
     /// <summary>Runs the baseline and returns images per second.</summary>
     public static (double ImagesPerSecond, TimeSpan Elapsed, int Batches) Run(InferenceBaselineOptions o, TextWriter log)
     {
+        NativeHeap.FixMmapThreshold(); // as a pipeline run does, so the two processes' memory compares
         var tensors = Preprocess(o.Corpus, Math.Min(o.Images, o.BatchSize * 4));
         log.WriteLine($"baseline: {tensors.Count} distinct pre-made tensors, {o.Images} images in batches of {o.BatchSize}, " +
                       $"{o.Sessions} session(s) x {(o.Threads == 0 ? "default" : o.Threads.ToString())} intra-op thread(s)");
