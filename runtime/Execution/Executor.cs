@@ -452,7 +452,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             // Until two morsels came, the wait for the first one stands in for the gap.
             long lastArrival = Stopwatch.GetTimestamp();
             double gapTicks = 0;
-            long maxDelayTicks = _options.BatchFlushDelay.Ticks * 25;
+            long maxDelayTicks = Math.Max(_options.BatchFlushDelay.Ticks * 25, _options.BatchFlushDelay.Ticks);
             while (true)
             {
                 var next = input.ReadAsync(ct);
@@ -464,7 +464,11 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                     // batches (measured: a model on the CPU, slowing the decoders down, got batches cut
                     // short this way and ran 8% slower end to end).
                     var waiting = next.AsTask();
-                    var delay = TimeSpan.FromTicks(Math.Clamp((long)(2 * gapTicks), _options.BatchFlushDelay.Ticks, Math.Max(maxDelayTicks, 1)));
+                    // The first batch waits the longest: a model's first run is its slowest (kernels chosen,
+                    // memory planned for that shape), so it should be a full one, and the gaps while a run
+                    // starts (code compiled, morsels ramping up) say little about the rhythm to come.
+                    long delayTicks = sequence == 0 ? maxDelayTicks : Math.Clamp((long)(2 * gapTicks), _options.BatchFlushDelay.Ticks, maxDelayTicks);
+                    var delay = TimeSpan.FromTicks(Math.Max(delayTicks, 1));
                     if (await Task.WhenAny(waiting, Task.Delay(delay, ct)).ConfigureAwait(false) != waiting
                         && Volatile.Read(ref _batchIdle[s]) > 0)
                     {

@@ -5,7 +5,7 @@ namespace Sluice.Onnx;
 /// <summary>
 /// An ONNX model loaded into ONNX Runtime (through the project's own binding of its C API). Input and
 /// output tensors are built over the caller's memory, so a batch tensor in a pooled buffer goes to the
-/// model and the results come back without copies. <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{long}, Span{float}, ReadOnlySpan{long})"/>
+/// model and the results come back without copies. <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{long}, Span{float}, ReadOnlySpan{long}, bool)"/>
 /// may be called from several threads at once. Meant as a pipeline <c>[Resource]</c>.
 /// </summary>
 public sealed unsafe class OnnxSession : IDisposable
@@ -151,8 +151,17 @@ public sealed unsafe class OnnxSession : IDisposable
     /// Runs a model with one float input and one float output, reading <paramref name="input"/> (of
     /// <paramref name="inputShape"/>) and writing <paramref name="output"/> (of <paramref name="outputShape"/>)
     /// in place: both tensors are views of the caller's memory.
+    /// <paramref name="shrinkArena"/> = true gives the CPU arena's free regions back after this run
+    /// (ONNX Runtime's <c>memory.enable_memory_arena_shrinkage</c>). A run with an unusual shape, such as a
+    /// partial batch, makes the arena grow regions the usual shape does not fit in, and the arena keeps them;
+    /// shrinking after such a run lets them go, and the next usual run maps its memory again once.
     /// </summary>
-    public void Run(ReadOnlySpan<float> input, ReadOnlySpan<long> inputShape, Span<float> output, ReadOnlySpan<long> outputShape)
+    public void Run(ReadOnlySpan<float> input, ReadOnlySpan<long> inputShape, Span<float> output, ReadOnlySpan<long> outputShape,
+                    bool shrinkArena = false) =>
+        RunWith(shrinkArena && CpuMemoryArena ? ShrinkOptions : IntPtr.Zero, input, inputShape, output, outputShape);
+
+    /// <summary><see cref="Run"/> with ONNX Runtime run options of the caller's (<see cref="IntPtr.Zero"/>: none).</summary>
+    internal void RunWith(IntPtr runOptions, ReadOnlySpan<float> input, ReadOnlySpan<long> inputShape, Span<float> output, ReadOnlySpan<long> outputShape)
     {
         if (_inputNames.Length != 1 || _outputNames.Length != 1)
             throw new InvalidOperationException($"'{Path}' has {_inputNames.Length} inputs and {_outputNames.Length} outputs; this call needs one of each.");
@@ -171,7 +180,7 @@ public sealed unsafe class OnnxSession : IDisposable
             try
             {
                 outValue = OrtApi.CreateFloatTensor(s_cpuMemory.Value, outData, (nuint)output.Length, outShape, (nuint)outputShape.Length);
-                OrtApi.Run(session, inName, &inValue, 1, outName, 1, &outValue);
+                OrtApi.Run(session, runOptions, inName, &inValue, 1, outName, 1, &outValue);
             }
             finally
             {
@@ -193,9 +202,33 @@ public sealed unsafe class OnnxSession : IDisposable
             throw new ArgumentException($"The {what} shape [{string.Join(", ", shape.ToArray())}] holds {count} values but the {what} span has {length}.");
     }
 
+    private IntPtr _shrinkOptions;
+
+    /// <summary>Run options that shrink the CPU arena after the run (made once, shared by concurrent runs).</summary>
+    private IntPtr ShrinkOptions
+    {
+        get
+        {
+            if (Volatile.Read(ref _shrinkOptions) is var existing && existing != IntPtr.Zero) return existing;
+            var options = OrtApi.CreateRunOptions();
+            try { OrtApi.AddRunConfigEntry(options, "memory.enable_memory_arena_shrinkage", "cpu:0"); }
+            catch
+            {
+                OrtApi.ReleaseRunOptions(options);
+                throw;
+            }
+            var raced = Interlocked.CompareExchange(ref _shrinkOptions, options, IntPtr.Zero);
+            if (raced == IntPtr.Zero) return options;
+            OrtApi.ReleaseRunOptions(options);
+            return raced;
+        }
+    }
+
     /// <summary>Releases the session.</summary>
     public void Dispose()
     {
+        var shrink = Interlocked.Exchange(ref _shrinkOptions, IntPtr.Zero);
+        if (shrink != IntPtr.Zero) OrtApi.ReleaseRunOptions(shrink);
         var s = Interlocked.Exchange(ref _session, IntPtr.Zero);
         if (s == IntPtr.Zero) return;
         OrtApi.ReleaseSession(s);

@@ -69,9 +69,31 @@ internal static unsafe class OrtApi
         return session;
     }
 
-    public static void Run(IntPtr session, IntPtr* inputNames, IntPtr* inputs, nuint inputCount, IntPtr* outputNames, nuint outputCount, IntPtr* outputs) =>
+    public static void Run(IntPtr session, IntPtr runOptions, IntPtr* inputNames, IntPtr* inputs, nuint inputCount, IntPtr* outputNames, nuint outputCount, IntPtr* outputs) =>
         Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr*, IntPtr*, nuint, IntPtr*, nuint, IntPtr*, IntPtr>)Fn(9))(
-            session, IntPtr.Zero, inputNames, inputs, inputCount, outputNames, outputCount, outputs));
+            session, runOptions, inputNames, inputs, inputCount, outputNames, outputCount, outputs));
+
+    public static IntPtr CreateRunOptions()
+    {
+        IntPtr options;
+        Check(((delegate* unmanaged<IntPtr*, IntPtr>)Fn(39))(&options));
+        return options;
+    }
+
+    /// <summary>AddRunConfigEntry (165): one of ONNX Runtime's string run options, e.g. "memory.enable_memory_arena_shrinkage".</summary>
+    public static void AddRunConfigEntry(IntPtr runOptions, string key, string value)
+    {
+        var k = Marshal.StringToCoTaskMemUTF8(key);
+        var v = Marshal.StringToCoTaskMemUTF8(value);
+        try { Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr>)Fn(165))(runOptions, k, v)); }
+        finally
+        {
+            Marshal.FreeCoTaskMem(k);
+            Marshal.FreeCoTaskMem(v);
+        }
+    }
+
+    public static void ReleaseRunOptions(IntPtr runOptions) => ((delegate* unmanaged<IntPtr, void>)Fn(97))(runOptions);
 
     public static IntPtr CreateSessionOptions()
     {

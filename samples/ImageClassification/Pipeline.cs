@@ -90,21 +90,27 @@ public static partial class ClassifyImages
     public sealed class BatchBuffers
     {
         /// <summary>The batch input, NCHW.</summary>
-        public float[] Input { get; } = new float[100 * PixelsPerImage];
+        public float[] Input { get; } = new float[BatchSize * PixelsPerImage];
         /// <summary>The batch logits.</summary>
-        public float[] Logits { get; } = new float[100 * 1000];
+        public float[] Logits { get; } = new float[BatchSize * 1000];
     }
 
     [Resource] static BatchBuffers Buffers() => new();
 
-    [Stage(BatchSize = 100, Device = Device.Gpu)]
+    /// <summary>Images per inference batch.</summary>
+    public const int BatchSize = 100;
+
+    [Stage(BatchSize = BatchSize, Device = Device.Gpu)]
     static void Classify(ReadOnlySpan<Tensor> pixels, Span<int[]> top5, Span<float[]> top5Scores, OnnxSession model, BatchBuffers buffers)
     {
         int n = pixels.Length;
         var input = buffers.Input.AsSpan(0, n * PixelsPerImage);
         for (int i = 0; i < n; i++) pixels[i].Span.CopyTo(input.Slice(i * PixelsPerImage, PixelsPerImage));
         var logits = buffers.Logits.AsSpan(0, n * 1000);
-        model.Run(input, new long[] { n, 3, Side, Side }, logits, new long[] { n, 1000 });
+        // A partial batch is a new shape for ONNX Runtime: its arena grows regions for it and keeps them
+        // (measured: 0.25-0.38 GB more resident memory for a run whose first batch was partial). Shrinking the
+        // arena after such a batch gives them back; full batches keep theirs.
+        model.Run(input, new long[] { n, 3, Side, Side }, logits, new long[] { n, 1000 }, shrinkArena: n != BatchSize);
         for (int i = 0; i < n; i++)
             (top5[i], top5Scores[i]) = TopK(logits.Slice(i * 1000, 1000), 5);
     }

@@ -33,8 +33,11 @@ public class RuntimeBehaviourTests
         lock (SlowBatches.Sizes) { SlowBatches.Sizes.Clear(); SlowBatches.Times.Clear(); }
         async IAsyncEnumerable<Item> Trickle()
         {
-            // One row every 40 ms: always longer than the 20 ms flush delay.
-            for (int i = 0; i < 24; i++)
+            // Five rows, then a stall longer than the first batch's longest wait (25 x 20 ms): the idle worker
+            // gets those five. Then one row every 40 ms, always longer than the 20 ms flush delay.
+            for (int i = 0; i < 5; i++) yield return new Item(i);
+            await Task.Delay(800);
+            for (int i = 5; i < 29; i++)
             {
                 yield return new Item(i);
                 await Task.Delay(40);
@@ -43,15 +46,15 @@ public class RuntimeBehaviourTests
 
         var result = await SlowBatches.Create(new PipelineOptions { MorselSize = 1, BatchFlushDelay = TimeSpan.FromMilliseconds(20) })
             .RunAsync(Source.From(Trickle()), Sink.Null<Scored>());
-        Assert.Equal(24, result.RowsWritten);
+        Assert.Equal(29, result.RowsWritten);
         List<int> sizes;
         lock (SlowBatches.Sizes) sizes = SlowBatches.Sizes.ToList();
         string seen = $"batches {string.Join(", ", sizes)} at {string.Join(", ", SlowBatches.Times)} ms";
-        Assert.True(24 == sizes.Sum(), seen);
-        // The idle worker takes the first row at once; after that, the rows that arrive while it works
-        // (about 300 / 40 of them) wait for it in one batch instead of being cut into batches of 1.
-        Assert.True(sizes[0] <= 2, seen);
-        Assert.True(sizes.Count <= 6, $"{seen}: partial batches were cut while the worker was busy");
+        Assert.True(29 == sizes.Sum(), seen);
+        Assert.True(sizes[0] == 5, seen);
+        // While the worker is busy (300 ms a batch) the rows that arrive (about 300 / 40 of them) wait for it
+        // in one batch instead of being cut into batches of 1.
+        Assert.True(sizes.Count <= 7, $"{seen}: partial batches were cut while the worker was busy");
         Assert.True(sizes.Skip(1).Take(sizes.Count - 2).All(n => n >= 4), seen);
     }
 

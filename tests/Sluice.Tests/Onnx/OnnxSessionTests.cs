@@ -245,4 +245,43 @@ public sealed class OnnxSessionTests : IDisposable
             sessionConfig: new Dictionary<string, string> { ["session.load_model_format"] = "ONNX" });
         Assert.Equal(new[] { "y" }, ok.OutputNames);
     }
+
+    [Fact]
+    public void Shrinking_the_arena_after_a_run_keeps_results_and_reaches_onnx_runtime()
+    {
+        string model = Path.Combine(_dir, "mlp.onnx");
+        var x = PythonReference.Floats(Path.Combine(_dir, "x.bin"));
+        using var session = OnnxSession.Load(model, intraOpThreads: 1);
+        foreach (int n in new[] { 6, 3, 6, 2 })
+        {
+            var plain = new float[n * 5];
+            var shrunk = new float[n * 5];
+            session.Run(x.AsSpan(0, n * 8), new long[] { n, 8 }, plain, new long[] { n, 5 });
+            session.Run(x.AsSpan(0, n * 8), new long[] { n, 8 }, shrunk, new long[] { n, 5 }, shrinkArena: true);
+            Assert.Equal(plain, shrunk);
+            Assert.Contains(plain, v => v != 0);
+        }
+
+        // The run option reaches ONNX Runtime (AddRunConfigEntry, 165): without an arena there is nothing to
+        // shrink, and the session does not ask; asking for a device that has no arena is refused by name.
+        using var noArena = OnnxSession.Load(model, intraOpThreads: 1, cpuMemoryArena: false);
+        var y = new float[6 * 5];
+        noArena.Run(x.AsSpan(0, 6 * 8), new long[] { 6, 8 }, y, new long[] { 6, 5 }, shrinkArena: true);
+        var e = Assert.Throws<OnnxRuntimeException>(() => RunWithRunOption(session, "memory.enable_memory_arena_shrinkage", "cpu:7", x));
+        Assert.Contains("cpu:7", e.Message);
+    }
+
+    private static void RunWithRunOption(OnnxSession session, string key, string value, float[] x)
+    {
+        var options = Sluice.Onnx.OrtApi.CreateRunOptions();
+        try
+        {
+            Sluice.Onnx.OrtApi.AddRunConfigEntry(options, key, value);
+            session.RunWith(options, x.AsSpan(0, 8), new long[] { 1, 8 }, new float[5], new long[] { 1, 5 });
+        }
+        finally
+        {
+            Sluice.Onnx.OrtApi.ReleaseRunOptions(options);
+        }
+    }
 }
