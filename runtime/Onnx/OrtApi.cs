@@ -81,11 +81,14 @@ internal static unsafe class OrtApi
     }
 
     /// <summary>AddRunConfigEntry (165): one of ONNX Runtime's string run options, e.g. "memory.enable_memory_arena_shrinkage".</summary>
-    public static void AddRunConfigEntry(IntPtr runOptions, string key, string value)
+    public static void AddRunConfigEntry(IntPtr runOptions, string key, string value) => AddConfigEntry(165, runOptions, key, value);
+
+    /// <summary>Calls the <c>OrtStatus* (target, const char* key, const char* value)</c> entry at <paramref name="index"/>.</summary>
+    private static void AddConfigEntry(int index, IntPtr target, string key, string value)
     {
         var k = Marshal.StringToCoTaskMemUTF8(key);
         var v = Marshal.StringToCoTaskMemUTF8(value);
-        try { Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr>)Fn(165))(runOptions, k, v)); }
+        try { Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr>)Fn(index))(target, k, v)); }
         finally
         {
             Marshal.FreeCoTaskMem(k);
@@ -107,17 +110,7 @@ internal static unsafe class OrtApi
     public static void SetInterOpNumThreads(IntPtr options, int n) => Check(((delegate* unmanaged<IntPtr, int, IntPtr>)Fn(25))(options, n));
 
     /// <summary>AddSessionConfigEntry (130): one of ONNX Runtime's string session options, e.g. "session.intra_op.allow_spinning".</summary>
-    public static void AddSessionConfigEntry(IntPtr options, string key, string value)
-    {
-        var k = Marshal.StringToCoTaskMemUTF8(key);
-        var v = Marshal.StringToCoTaskMemUTF8(value);
-        try { Check(((delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr>)Fn(130))(options, k, v)); }
-        finally
-        {
-            Marshal.FreeCoTaskMem(k);
-            Marshal.FreeCoTaskMem(v);
-        }
-    }
+    public static void AddSessionConfigEntry(IntPtr options, string key, string value) => AddConfigEntry(130, options, key, value);
 
     public static void DisableMemPattern(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(17))(options));
     public static void DisableCpuMemArena(IntPtr options) => Check(((delegate* unmanaged<IntPtr, IntPtr>)Fn(19))(options));
