@@ -29,7 +29,11 @@ public sealed class PipelineOptions
     /// <summary>Morsels each channel between segments may hold.</summary>
     public int ChannelCapacity { get; set; } = 0;
 
-    /// <summary>How long a batch stage waits for more rows before running a partial batch.</summary>
+    /// <summary>
+    /// The shortest wait of a batch stage for more rows before it runs a partial batch (only when a batch worker
+    /// is free). The wait follows the rows' rhythm: twice the usual gap between arriving morsels, from this up to
+    /// 25 times this; the first batch of a run waits 25 times this, so that a model's first (slowest) run is a full batch.
+    /// </summary>
     public TimeSpan BatchFlushDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Pipeline-specific settings (<c>--set key=value</c>), read by resources through <see cref="Get(string, string)"/>.</summary>

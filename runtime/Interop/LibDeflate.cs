@@ -33,7 +33,6 @@ internal static unsafe partial class LibDeflate
 
     /// <summary>CRC-32 (the PNG and gzip polynomial) of <paramref name="length"/> bytes, continuing from <paramref name="crc"/> (0 to start).</summary>
     [LibraryImport(Lib)]
-    [SuppressGCTransition]
     internal static partial uint libdeflate_crc32(uint crc, byte* buffer, nuint length);
 
     [ThreadStatic] private static DeflateDecompressor? t_decompressor;
