@@ -64,7 +64,8 @@ public class ImageCodecTests
     [InlineData(0, 2000, 1500)]     // no shrink
     [InlineData(256, 500, 375)]     // 1/4: 1/8 would give 188 < 256
     [InlineData(100, 250, 188)]     // 1/8 (TJSCALED rounds up)
-    [InlineData(800, 1250, 938)]    // 5/8: 1/2 would give 750 < 800
+    [InlineData(800, 2000, 1500)]   // 1/1: 1/2 would give 750 < 800 (5/8 exists, but only 1/2, 1/4, 1/8 are used)
+    [InlineData(750, 1000, 750)]    // 1/2 exactly
     [InlineData(4000, 2000, 1500)]  // never upscales
     public void Shrink_on_load_picks_the_smallest_dct_scale_that_keeps_the_shorter_side(int shrinkTo, int width, int height)
     {

@@ -16,9 +16,9 @@ namespace Sluice.Tests.Media;
 /// → <see cref="Image.ToTensor"/>, the chain benchmarks/Sluice.Benchmarks/Preprocess.cs runs and
 /// benchmarks/python/torch_preprocess.py compares with. Landscape, portrait and PNG inputs, with crop offsets
 /// that land on .5 (Python's round halves to even). Full-size decode: max |difference| 0 (asserted ≤ 1e-6).
-/// Shrink on load: PIL's <c>draft("RGB", (256, 256))</c> only scales by 1/2, 1/4, 1/8 while Sluice's
-/// <c>shrinkTo: 256</c> also uses libjpeg-turbo's M/8 scales, so they agree only where both pick the same
-/// scale; the case here decodes at 1/2 in both and is asserted the same way.
+/// Shrink on load: PIL's <c>draft("RGB", (256, 256))</c> and Sluice's <c>shrinkTo: 256</c> both scale by
+/// 1/2, 1/4 or 1/8 (PIL needs each side at least 2 x 256 for 1/2, Sluice the rounded-up half at least 256, so
+/// a 511-pixel side is where they part); the case here decodes at 1/2 in both and is asserted the same way.
 /// </summary>
 public class TorchvisionReferenceTests(ITestOutputHelper output)
 {
