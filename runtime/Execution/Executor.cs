@@ -448,11 +448,10 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             // stall is told from the ordinary pause between two morsels. With the flat 20 ms delay alone,
             // the first batch of a run was cut at 15 to 47 rows while the decoders ramped up (morsels came
             // 30-100 ms apart), and the model paid its first-run cost on a small batch and then again on
-            // the first full one (measured: 0.4 s of a 17 s run).
-            // Until two morsels came, the wait for the first one stands in for the gap.
+            // the first full one (measured: 0.4 s of a 17 s run). The wait for the first morsel is the first gap.
             long lastArrival = Stopwatch.GetTimestamp();
             double gapTicks = 0;
-            long maxDelayTicks = Math.Max(_options.BatchFlushDelay.Ticks * 25, _options.BatchFlushDelay.Ticks);
+            long minDelayTicks = _options.BatchFlushDelay.Ticks, maxDelayTicks = minDelayTicks * 25;
             while (true)
             {
                 var next = input.ReadAsync(ct);
@@ -467,9 +466,8 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                     // The first batch waits the longest: a model's first run is its slowest (kernels chosen,
                     // memory planned for that shape), so it should be a full one, and the gaps while a run
                     // starts (code compiled, morsels ramping up) say little about the rhythm to come.
-                    long delayTicks = sequence == 0 ? maxDelayTicks : Math.Clamp((long)(2 * gapTicks), _options.BatchFlushDelay.Ticks, maxDelayTicks);
-                    var delay = TimeSpan.FromTicks(Math.Max(delayTicks, 1));
-                    if (await Task.WhenAny(waiting, Task.Delay(delay, ct)).ConfigureAwait(false) != waiting
+                    long delayTicks = sequence == 0 ? maxDelayTicks : Math.Clamp((long)(2 * gapTicks), minDelayTicks, maxDelayTicks);
+                    if (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromTicks(delayTicks), ct)).ConfigureAwait(false) != waiting
                         && Volatile.Read(ref _batchIdle[s]) > 0)
                     {
                         await Send(batch).ConfigureAwait(false);
@@ -480,7 +478,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 var m = await next.ConfigureAwait(false);
                 if (m is null) break;
                 long now = Stopwatch.GetTimestamp();
-                double gap = (now - lastArrival) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                double gap = Stopwatch.GetElapsedTime(lastArrival, now).Ticks;
                 gapTicks = gapTicks == 0 ? gap : 0.8 * gapTicks + 0.2 * gap;
                 lastArrival = now;
                 for (int i = 0; i < m.Count; i++)
@@ -798,4 +796,3 @@ internal interface IAsyncSegmentRunner
 {
     Task RunWith(IAsyncRunner runner, CancellationToken cancellationToken);
 }
-

@@ -119,6 +119,7 @@ public static partial class PipelineHost
         try { run = pipeline.Start(source, sink, cancellation.Token); }
         catch (Exception e) { return Failed(console, $"cannot start the run: {Unwrap(e).Message}", e); }
 
+        using var trace = MemoryTrace.StartFromEnvironment(run.Metrics);
         if (ProgressDisplay.Create(settings.Progress, settings.Quiet, console) is { } display)
         {
             // A display that breaks (a terminal gone away) must not take the run with it.
@@ -126,7 +127,6 @@ public static partial class PipelineHost
             catch (Exception e) when (console.Debug) { console.Error.WriteLine($"progress display failed: {e}"); }
             catch (Exception) { }
         }
-        using var trace = MemoryTrace.StartFromEnvironment(run.Metrics);
         var result = await run.Completion.ConfigureAwait(false);
         if (trace is not null) await trace.StopAsync().ConfigureAwait(false);
 

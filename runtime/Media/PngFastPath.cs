@@ -97,19 +97,14 @@ internal static unsafe class PngFastPath
         Image? image = null;
         try
         {
-            byte* input;
-            if (idatChunks == 1)
-            {
-                input = file + firstIdat + 8;
-                return Finish(input);
-            }
+            if (idatChunks == 1) return Finish(file + firstIdat + 8);
             joined = Blob.Rent((int)idatBytes);
             fixed (byte* j = joined.Span)
             {
                 byte* to = j;
                 for (int p = firstIdat, n = 0; n < idatChunks; n++)
                 {
-                    NextChunk(file, length, p, out _, out int len); // validated above
+                    int len = (int)BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(file + p, 4)); // checked above
                     Buffer.MemoryCopy(file + p + 8, to, len, len);
                     to += len;
                     p += 12 + len;

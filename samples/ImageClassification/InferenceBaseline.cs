@@ -31,7 +31,7 @@ public sealed record InferenceBaselineOptions
     /// <summary>Whether each session runs one untimed batch first (its first run allocates and picks kernels).</summary>
     public bool WarmUp { get; init; } = true;
     /// <summary>Images per batch.</summary>
-    public int BatchSize { get; init; } = 100;
+    public int BatchSize { get; init; } = ClassifyImages.BatchSize;
 }
 
 /// <summary>

@@ -38,10 +38,10 @@ if (args.Length > 0 && args[0] == "bench-ort")
         Sessions = Int(o, "--sessions", defaults.Sessions),
         Threads = Int(o, "--threads", defaults.Threads),
         Model = o.GetValueOrDefault("--model", defaults.Model),
-        Arena = o.TryGetValue("--arena", out var arena) ? bool.Parse(arena) : defaults.Arena,
-        MemPattern = o.TryGetValue("--mempattern", out var pattern) ? bool.Parse(pattern) : defaults.MemPattern,
-        Spin = o.TryGetValue("--spin", out var spin) ? bool.Parse(spin) : defaults.Spin,
-        WarmUp = o.TryGetValue("--warmup", out var warm) ? bool.Parse(warm) : defaults.WarmUp,
+        Arena = Bool(o, "--arena", defaults.Arena),
+        MemPattern = Bool(o, "--mempattern", defaults.MemPattern),
+        Spin = Bool(o, "--spin", defaults.Spin),
+        WarmUp = Bool(o, "--warmup", defaults.WarmUp),
     };
     var (rate, elapsed, batches) = InferenceBaseline.Run(options, Console.Error);
     Console.WriteLine($"onnxruntime alone: {options.Images} images in {batches} batches, {elapsed.TotalSeconds:N2} s, {rate:N1} images/s");
@@ -81,3 +81,6 @@ static Dictionary<string, string>? ParseOptions(string[] args, string[] known, s
 
 static int Int(Dictionary<string, string> options, string name, int defaultValue) =>
     options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
+
+static bool Bool(Dictionary<string, string> options, string name, bool defaultValue) =>
+    options.TryGetValue(name, out var v) ? bool.Parse(v) : defaultValue;

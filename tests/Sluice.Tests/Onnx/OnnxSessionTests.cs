@@ -141,14 +141,7 @@ public sealed class OnnxSessionTests : IDisposable
         finally { OrtApi.ReleaseCudaProviderOptions(options); }
     }
 
-    private static string ResNet18()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "Pipelines.sln"))) dir = Path.GetDirectoryName(dir)!;
-        var model = Path.Combine(dir, "models", "resnet18.onnx");
-        if (!File.Exists(model)) Assert.Fail("models/resnet18.onnx is missing: run scripts/setup-models.sh (scripts/test.sh does).");
-        return model;
-    }
+    private static string ResNet18() => Path.Combine(ResNet18Tests.ModelsDirectory(), "resnet18.onnx");
 
     private static readonly long[] ImageShape = [2, 3, 224, 224];
     private static readonly long[] LogitShape = [2, 1000];

@@ -27,7 +27,8 @@ public sealed class ResNet18Tests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string ModelsDirectory()
+    /// <summary>The repository's models folder, with resnet18.onnx in it (the test fails with the set-up command otherwise).</summary>
+    internal static string ModelsDirectory()
     {
         var dir = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(dir, "Pipelines.sln"))) dir = Path.GetDirectoryName(dir)!;
