@@ -61,7 +61,10 @@ public static class InferenceBaseline
             for (int i = 0; i < o.BatchSize; i++)
                 tensors[(b * o.BatchSize + i) % tensors.Count].CopyTo(inputs[b].AsSpan(i * PixelsPerImage, PixelsPerImage));
         }
-        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, Device.Cpu, o.Threads, o.Arena, o.MemPattern, ClassifyImages.SpinConfig(o.Spin))).ToArray();
+        var sessions = Enumerable.Range(0, o.Sessions).Select(_ => OnnxSession.Load(o.Model, new OnnxSessionOptions
+        {
+            IntraOpThreads = o.Threads, CpuMemoryArena = o.Arena, MemoryPattern = o.MemPattern, Spinning = o.Spin,
+        })).ToArray();
         try
         {
             // One warm-up batch per session (first runs allocate the arena and pick kernels).
