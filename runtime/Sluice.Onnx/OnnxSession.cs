@@ -59,7 +59,7 @@ public sealed record OnnxSessionOptions
 /// pooled buffer goes to the model and the results come back without copies. The run methods may be
 /// called from several threads at once. Meant as a pipeline <c>[Resource]</c>.
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed unsafe partial class OnnxSession : IDisposable
 {
     /// <summary>The name ONNX Runtime gives its CUDA execution provider.</summary>
     public const string CudaProvider = "CUDAExecutionProvider";
@@ -222,7 +222,8 @@ public sealed unsafe class OnnxSession : IDisposable
 
     /// <summary>
     /// ONNX Runtime's messages carry the source file and function of the failure before the reason:
-    /// keep the reason (after the last "FAIL : " or "] "), on one line.
+    /// keep the reason (after the last "FAIL : " or "] ", without "model.cc:181 onnxruntime::Model::Model(...) "
+    /// source locations), on one line.
     /// </summary>
     internal static string OneLine(string message)
     {
@@ -230,9 +231,13 @@ public sealed unsafe class OnnxSession : IDisposable
         int fail = text.LastIndexOf("FAIL : ", StringComparison.Ordinal);
         if (fail >= 0) text = text[(fail + 7)..];
         else if (text.StartsWith('[') && text.IndexOf("] ", StringComparison.Ordinal) is var close and > 0) text = text[(close + 2)..];
+        text = SourceLocation().Replace(text, "");
         text = string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return text.Length <= 300 ? text : text[..297] + "...";
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:/?[\w.-]+/)*[\w.-]+\.(?:cc|cpp|h):\d+ (?:[\w:~<>]+(?:\([^)]*\))? )?")]
+    private static partial System.Text.RegularExpressions.Regex SourceLocation();
 
     private InferenceSession Handle => _session ?? throw new ObjectDisposedException(nameof(OnnxSession));
 

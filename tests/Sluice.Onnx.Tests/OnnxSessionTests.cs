@@ -157,7 +157,9 @@ public sealed class OnnxSessionTests : IDisposable
         var path = Path.Combine(_dir, "bad.onnx");
         File.WriteAllBytes(path, new byte[] { 1, 2, 3, 4, 5 });
         var e = Assert.Throws<OnnxModelException>(() => OnnxSession.Load(path));
+        Console.WriteLine(e.Message);
         Assert.Contains("bad.onnx", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
@@ -191,7 +193,8 @@ public sealed class OnnxSessionTests : IDisposable
 
     [Theory]
     [InlineData("[ErrorCode:Fail] Load model from /x/m.onnx failed:/onnxruntime/src/core/graph/model.cc:181 onnxruntime::Model::Model(...) ModelProto does not have a graph.",
-                "[ErrorCode:Fail] Load model from /x/m.onnx failed:/onnxruntime/src/core/graph/model.cc:181 onnxruntime::Model::Model(...) ModelProto does not have a graph.")]
+                "Load model from /x/m.onnx failed:ModelProto does not have a graph.")]
+    [InlineData("[ErrorCode:Fail] inference_session.cc:2238 operator() ORT model verification failed.", "ORT model verification failed.")]
     [InlineData("/onnxruntime/src/core/session/provider_bridge_ort.cc:1862 onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open shared object file\n  at line two",
                 "Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open shared object file at line two")]
     [InlineData("[E:onnxruntime:, inference_session.cc:2105] Exception during initialization", "Exception during initialization")]
@@ -298,6 +301,7 @@ public sealed class OnnxSessionTests : IDisposable
         // An observable option: asked to read the ONNX file in ORT's own format, the load fails.
         var e = Assert.Throws<OnnxModelException>(() => OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"),
             new() { SessionConfig = new Dictionary<string, string> { ["session.load_model_format"] = "ORT" } }));
+        Console.WriteLine(e.Message);
         Assert.Contains("mlp.onnx", e.Message);
         Assert.Contains("ORT model", e.Message);
         using var ok = OnnxSession.Load(Path.Combine(_dir, "mlp.onnx"),
@@ -327,6 +331,7 @@ public sealed class OnnxSessionTests : IDisposable
         var y = new float[6 * 5];
         noArena.Run(x.AsSpan(0, 6 * 8), new long[] { 6, 8 }, y, new long[] { 6, 5 }, shrinkArena: true);
         var e = Assert.Throws<OnnxModelException>(() => RunWithRunOption(session, "memory.enable_memory_arena_shrinkage", "cpu:7", x));
+        Console.WriteLine(e.Message);
         Assert.Contains("cpu:7", e.Message);
     }
 

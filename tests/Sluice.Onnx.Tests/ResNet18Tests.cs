@@ -5,8 +5,8 @@ using Xunit;
 namespace Sluice.Onnx.Tests;
 
 /// <summary>
-/// ResNet-18 as exported by scripts/setup-models.sh: Sluice's ONNX Runtime binding against PyTorch
-/// itself (Debian python3-torch, the exported weights) on the same preprocessed inputs.
+/// ResNet-18 as exported by scripts/setup-models.sh: Sluice.Onnx (ONNX Runtime 1.32.0's managed API) against
+/// PyTorch itself (Debian python3-torch, the exported weights) on the same preprocessed inputs.
 /// </summary>
 public sealed class ResNet18Tests : IDisposable
 {
@@ -64,6 +64,31 @@ public sealed class ResNet18Tests : IDisposable
         for (int b = 0; b < 4; b++)
             Assert.Equal(ArgMax(expected.AsSpan(b * 1000, 1000)), ArgMax(logits.AsSpan(b * 1000, 1000)));
         Console.WriteLine($"ResNet-18 logits: max abs difference {maxDiff:E2} vs PyTorch (logits up to {maxAbs:F2})");
+
+        // The same images as a pipeline hands them over: four consecutive slots of one batch buffer, run
+        // as they lie (no copy) with the same logits.
+        var slots = new TensorSlots();
+        var rows = new Tensor[4];
+        TensorSlots.Current = slots;
+        try
+        {
+            slots.Begin(4);
+            for (int b = 0; b < 4; b++)
+            {
+                rows[b] = Tensor.Rent(3 * 224 * 224);
+                x.AsSpan(b * 3 * 224 * 224, 3 * 224 * 224).CopyTo(rows[b].Span);
+            }
+        }
+        finally
+        {
+            TensorSlots.Current = null;
+            slots.Seal();
+        }
+        var batched = new float[4 * 1000];
+        session.RunBatch(rows, [3, 224, 224], batched, [1000]);
+        foreach (var r in rows) r.Dispose();
+        Assert.Equal(0, session.RowsCopied);
+        Assert.Equal(logits, batched);
     }
 
     private static int ArgMax(ReadOnlySpan<float> v)

@@ -1,6 +1,6 @@
 namespace Sluice.Package.Tests;
 
-/// <summary>A user's console project that references the Sluice package and nothing else.</summary>
+/// <summary>A user's console project that references Sluice's packages and nothing else.</summary>
 internal static class Consumer
 {
     /// <summary>The pipeline as a user writes it: records, stages, a filter.</summary>
@@ -68,15 +68,96 @@ internal static class Consumer
             <ImplicitUsings>enable</ImplicitUsings>
             <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
             <RestorePackagesPath>{PACKAGES}</RestorePackagesPath>
+            <!-- {PROPERTIES} -->
           </PropertyGroup>
           <ItemGroup>
-            <PackageReference Include="Sluice" Version="{VERSION}" />
+            <!-- {REFERENCES} -->
           </ItemGroup>
         </Project>
         """;
 
-    /// <summary>Writes the consumer into <paramref name="dir"/> (created) and returns its project file.</summary>
-    public static string Write(string dir, PackedSluice package, string pipeline)
+    /// <summary>
+    /// An image classifier over the packages Sluice.Media and Sluice.Onnx: read files, decode (a corrupt
+    /// one is dead-lettered), resize and crop into a tensor, ResNet-18 in batches of 4 through
+    /// <c>RunBatch</c>, top-1 with softmax by <c>Postprocess.TopK</c>. Asked for the GPU, it says in one line
+    /// that it runs on the CPU. Prints how many rows the model had to copy into its batch input.
+    /// </summary>
+    public const string Classifier = """"
+        using Sluice;
+        using Sluice.Media;
+        using Sluice.Onnx;
+
+        string dir = args[0];
+        var lines = new List<string>();
+        for (int i = 0; i < 9; i++)
+        {
+            using var image = Image.Create(300 + 10 * i, 260);
+            var px = image.Span;
+            for (int k = 0; k < px.Length; k++) px[k] = (byte)(k * (i + 1) % 251);
+            using var png = image.EncodePng();
+            string path = Path.Combine(dir, $"img{i}.png");
+            File.WriteAllBytes(path, png.Span.ToArray());
+            lines.Add($$"""{"path":"{{path}}"}""");
+        }
+        File.WriteAllText(Path.Combine(dir, "broken.png"), "not a png");
+        lines.Add($$"""{"path":"{{Path.Combine(dir, "broken.png")}}"}""");
+        File.WriteAllLines(Path.Combine(dir, "in.jsonl"), lines);
+        int code = await Classifier.RunAsync(new[] { "--input", Path.Combine(dir, "in.jsonl"), "--output", Path.Combine(dir, "out.jsonl"),
+            "--dead-letter", Path.Combine(dir, "dead.jsonl"), "--report", Path.Combine(dir, "report.json"), "--progress", "none",
+            "--set", "model=" + args[1] });
+        Console.WriteLine($"host: exit {code}");
+        Console.WriteLine($"rows copied: {Classifier.RowsCopied}");
+        return code;
+
+        public sealed record Item(string Path);
+        public sealed record Prediction(string Path, int Top1, float Score);
+
+        [Pipeline(typeof(Item), typeof(Prediction))]
+        public static partial class Classifier
+        {
+            public static long RowsCopied;
+
+            [Resource] static OnnxSession Model(PipelineContext ctx)
+            {
+                var session = OnnxSession.Load(ctx.Options.Get("model", "resnet18.onnx"), new() { Device = ctx.Device, IntraOpThreads = 2, BatchSize = 4 });
+                if (session.Notice is not null) Console.Error.WriteLine("notice: " + session.Notice);
+                return session;
+            }
+
+            [Stage] static byte[] Bytes(string path) => File.ReadAllBytes(path);
+            [Stage] static Image Decoded(byte[] bytes) => Image.Decode(bytes, shrinkTo: 256);
+            [Stage] static Tensor Pixels(Image decoded) => Tensor.Create(3 * 224 * 224, decoded, static (image, tensor) =>
+            {
+                using var crop = image.ResizeShorterSideCenterCrop(256, 224, 224);
+                crop.ToTensor(tensor, Normalize.ImageNetMean, Normalize.ImageNetStd);
+            });
+
+            [Stage(BatchSize = 4, Device = Device.Gpu)]
+            static void Classify(ReadOnlySpan<Tensor> pixels, Span<int> top1, Span<float> score, OnnxSession model)
+            {
+                var logits = new float[pixels.Length * 1000];
+                model.RunBatch(pixels, [3, 224, 224], logits, [1000]);
+                for (int i = 0; i < pixels.Length; i++)
+                {
+                    var (classes, scores) = Postprocess.TopK(logits.AsSpan(i * 1000, 1000), 1);
+                    (top1[i], score[i]) = (classes[0], scores[0]);
+                }
+                Interlocked.Exchange(ref RowsCopied, model.RowsCopied);
+            }
+        }
+
+        """";
+
+    /// <summary>Writes the core-only consumer (<see cref="Pipeline"/> or <see cref="WrongColumn"/>) into <paramref name="dir"/> and returns its project file.</summary>
+    public static string Write(string dir, PackedSluice package, string pipeline) =>
+        Write(dir, package, Main + pipeline + "\n", ["Sluice"], "");
+
+    /// <summary>
+    /// Writes a consumer of <paramref name="packages"/> with <paramref name="program"/> as its Program.cs into
+    /// <paramref name="dir"/> (created) and returns its project file; <paramref name="properties"/> go into its
+    /// property group.
+    /// </summary>
+    public static string Write(string dir, PackedSluice package, string program, string[] packages, string properties)
     {
         Directory.CreateDirectory(dir);
         // Stop MSBuild's upward search: nothing above the temporary folder may shape this project.
@@ -84,9 +165,11 @@ internal static class Consumer
         File.WriteAllText(Path.Combine(dir, "Directory.Build.targets"), "<Project />\n");
         File.WriteAllText(Path.Combine(dir, "Directory.Packages.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(dir, "nuget.config"), package.NuGetConfig());
-        File.WriteAllText(Path.Combine(dir, "Program.cs"), Main + pipeline + "\n");
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), program);
         string project = Path.Combine(dir, "Consumer.csproj");
-        File.WriteAllText(project, Project.Replace("{PACKAGES}", package.Packages).Replace("{VERSION}", package.Version));
+        string references = string.Join("\n    ", packages.Select(id => $"<PackageReference Include=\"{id}\" Version=\"{package.Version}\" />"));
+        File.WriteAllText(project, Project.Replace("{PACKAGES}", package.Packages).Replace("<!-- {REFERENCES} -->", references)
+                                          .Replace("<!-- {PROPERTIES} -->", properties));
         return project;
     }
 }

@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace Sluice.Package.Tests;
 
 /// <summary>
-/// The packed Sluice package, used the way a user uses it: a project outside the repository with one
-/// PackageReference, restored from a local folder feed, built by the packaged generator, run.
+/// The packed Sluice packages, used the way a user uses them: projects outside the repository with
+/// PackageReferences only, restored from a local folder feed, built by the packaged generator, run.
 /// </summary>
 public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : IClassFixture<PackedSluice>
 {
@@ -79,6 +79,87 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
         Assert.Contains("error SLU0002", build.Output);
         Assert.Contains("shouted", build.Output);
     }
+
+    [Fact]
+    public void Each_package_holds_its_own_assembly_and_depends_on_the_core_and_onnx_runtime_by_version()
+    {
+        package.AssertPacked();
+        var core = Nupkg.Read(package.PathOf("Sluice"));
+        Assert.Contains("lib/net10.0/Sluice.dll", core.Files);
+        Assert.Contains("lib/net10.0/Sluice.Attributes.dll", core.Files);
+        Assert.Contains("analyzers/dotnet/cs/Sluice.Generators.dll", core.Files);
+        Assert.DoesNotContain(core.Files, f => f.Contains("Media", StringComparison.Ordinal) || f.Contains("Onnx", StringComparison.Ordinal));
+
+        var media = Nupkg.Read(package.PathOf("Sluice.Media"));
+        Assert.Contains("lib/net10.0/Sluice.Media.dll", media.Files);
+        Assert.DoesNotContain("lib/net10.0/Sluice.dll", media.Files);
+        Assert.DoesNotContain("lib/net10.0/Sluice.Attributes.dll", media.Files);
+        Assert.Equal([("Sluice", package.Version)], media.Dependencies);
+
+        var onnx = Nupkg.Read(package.PathOf("Sluice.Onnx"));
+        Assert.Contains("lib/net10.0/Sluice.Onnx.dll", onnx.Files);
+        Assert.DoesNotContain(onnx.Files, f => f.StartsWith("runtimes/", StringComparison.Ordinal)); // natives come from ONNX Runtime's package
+        Assert.Contains(("Sluice", package.Version), onnx.Dependencies);
+        Assert.Contains(("Microsoft.ML.OnnxRuntime", "1.32.0"), onnx.Dependencies);
+        Assert.DoesNotContain(onnx.Dependencies, d => d.Id == "Sluice.Media");
+        foreach (var p in new[] { core, media, onnx }) Assert.Contains("PACKAGE.md", p.Files);
+    }
+
+    [Fact]
+    public async Task An_image_classifier_outside_the_repository_runs_on_the_media_and_onnx_packages()
+    {
+        package.AssertPacked();
+        string model = Path.Combine(package.RepoRoot, "models", "resnet18.onnx");
+        Assert.True(File.Exists(model), "models/resnet18.onnx is missing: run scripts/setup-models.sh (scripts/test.sh does).");
+
+        string dir = Path.Combine(package.Root, "classifier");
+        // The RuntimeIdentifier docs/onnx.md recommends: only linux-x64's natives in the output.
+        string project = Consumer.Write(dir, package, Consumer.Classifier, ["Sluice", "Sluice.Media", "Sluice.Onnx"],
+            "<RuntimeIdentifier>linux-x64</RuntimeIdentifier>");
+        var build = await DotNet.RunAsync(dir, BuildTimeout, package.ConsumerEnvironment,
+            "build", project, "-c", "Release", "-o", Path.Combine(dir, "out"), "--disable-build-servers", "-nologo");
+        log.WriteLine($"build: {build.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string assets = File.ReadAllText(Path.Combine(dir, "obj", "project.assets.json"));
+        Assert.DoesNotContain("\"type\": \"project\"", assets);
+        Assert.True(File.Exists(Path.Combine(dir, "out", "libonnxruntime.so")), "ONNX Runtime's native library is not beside the program.");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out", "runtimes")), "other platforms' natives were copied");
+
+        string data = Path.Combine(dir, "data");
+        Directory.CreateDirectory(data);
+        var run = await DotNet.RunAsync(dir, RunTimeout, package.ConsumerEnvironment, Path.Combine(dir, "out", "Consumer.dll"), data, model);
+        log.WriteLine(run.Output);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("host: exit 0", run.Output);
+
+        // Nine images classified (probabilities in (0, 1]), the corrupt file dead-lettered with its reason.
+        var predictions = File.ReadAllLines(Path.Combine(data, "out.jsonl")).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(9, predictions.Count);
+        Assert.All(predictions, p =>
+        {
+            Assert.InRange(Get(p, "top1").GetInt32(), 0, 999);
+            Assert.InRange(Get(p, "score").GetSingle(), 1e-6f, 1f);
+        });
+        var dead = File.ReadAllLines(Path.Combine(data, "dead.jsonl")).Where(l => l.Length > 0).ToList();
+        Assert.Single(dead);
+        Assert.Contains("broken.png", dead[0]);
+        Assert.Contains("ImageDecodeException", dead[0]);
+
+        // Device.Gpu on this CPU build: one notice line, and no ONNX Runtime log text.
+        var notices = run.Output.Split('\n').Where(l => l.Contains("Device.Gpu was asked", StringComparison.Ordinal)).ToList();
+        if (!run.Output.Contains("CUDAExecutionProvider;", StringComparison.Ordinal) || notices.Count > 0)
+        {
+            Assert.Single(notices);
+            Assert.StartsWith("notice: ", notices[0].Trim());
+        }
+        Assert.DoesNotContain("[E:onnxruntime", run.Output);
+        // The nine tensors lay in one batch buffer (one morsel): every batch went to the model without a copy.
+        Assert.Contains("rows copied: 0", run.Output);
+        Assert.DoesNotContain("[W:onnxruntime", run.Output);
+    }
+
+    private static JsonElement Get(JsonElement row, string name) =>
+        row.EnumerateObject().First(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
 
     private static (int Id, string Upper, int Length) Row(string line)
     {

@@ -4,7 +4,8 @@ using Xunit;
 namespace Sluice.Package.Tests;
 
 /// <summary>
-/// Packs runtime/Sluice.csproj (Release) into a fresh temporary folder that serves as a local feed.
+/// Packs the runtime packages (runtime/Sluice, runtime/Sluice.Media, runtime/Sluice.Onnx; Release) into a
+/// fresh temporary folder that serves as a local feed.
 /// Everything the tests make lives under one temporary folder outside the repository, deleted at the
 /// end: the feed, the pack's build output (--artifacts-path, so the repository's bin/obj are not
 /// touched), a private NuGet packages folder and the consumer projects.
@@ -35,18 +36,28 @@ public sealed class PackedSluice : IAsyncLifetime
     /// <summary>The package version (Directory.Build.props).</summary>
     public string Version { get; }
 
-    /// <summary>The packed .nupkg.</summary>
-    public string PackagePath => Path.Combine(Feed, $"Sluice.{Version}.nupkg");
+    /// <summary>The packages, one per concern (docs/packaging.md), in dependency order.</summary>
+    public static readonly string[] PackageIds = ["Sluice", "Sluice.Media", "Sluice.Onnx"];
 
-    /// <summary>The `dotnet pack` run.</summary>
+    /// <summary>The packed core .nupkg.</summary>
+    public string PackagePath => PathOf("Sluice");
+
+    /// <summary>The packed .nupkg of <paramref name="id"/>.</summary>
+    public string PathOf(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
+
+    /// <summary>The `dotnet pack` runs, one per package; the first that failed, else the last.</summary>
     public ProcessResult Pack { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Root);
-        Pack = await DotNet.RunAsync(RepoRoot, TimeSpan.FromMinutes(8), null,
-            "pack", Path.Combine(RepoRoot, "runtime", "Sluice.csproj"), "-c", "Release", "-o", Feed,
-            "--artifacts-path", Path.Combine(Root, "build"), "--disable-build-servers", "-nologo");
+        foreach (var id in PackageIds)
+        {
+            Pack = await DotNet.RunAsync(RepoRoot, TimeSpan.FromMinutes(8), null,
+                "pack", Path.Combine(RepoRoot, "runtime", id, id + ".csproj"), "-c", "Release", "-o", Feed,
+                "--artifacts-path", Path.Combine(Root, "build"), "--disable-build-servers", "-nologo");
+            if (Pack.ExitCode != 0) break;
+        }
     }
 
     public Task DisposeAsync()
@@ -60,17 +71,18 @@ public sealed class PackedSluice : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>Fails the calling test with the pack's output unless the package was made.</summary>
+    /// <summary>Fails the calling test with the pack's output unless every package was made.</summary>
     public void AssertPacked()
     {
         Assert.True(Pack.ExitCode == 0, Pack.ToString());
-        Assert.True(File.Exists(PackagePath), $"{PackagePath} was not made.\n{Pack}");
+        foreach (var id in PackageIds)
+            Assert.True(File.Exists(PathOf(id)), $"{PathOf(id)} was not made.\n{Pack}");
     }
 
     /// <summary>
     /// A nuget.config for a consumer: no inherited sources, the temporary feed, and the sources of the
-    /// repository's own nuget.config for everything else. Source mapping sends Sluice to the temporary
-    /// feed only, so no other source can supply it.
+    /// repository's own nuget.config for everything else. Source mapping sends Sluice and Sluice.* to the
+    /// temporary feed only, so no other source can supply them.
     /// </summary>
     public string NuGetConfig()
     {
@@ -86,7 +98,8 @@ public sealed class PackedSluice : IAsyncLifetime
                 others.Select(s => new XElement("add", new XAttribute("key", s.Key), new XAttribute("value", s.Value)))),
             new XElement("packageSourceMapping",
                 new XElement("packageSource", new XAttribute("key", "sluice-local"),
-                    new XElement("package", new XAttribute("pattern", "Sluice"))),
+                    new XElement("package", new XAttribute("pattern", "Sluice")),
+                    new XElement("package", new XAttribute("pattern", "Sluice.*"))),
                 others.Select(s => new XElement("packageSource", new XAttribute("key", s.Key),
                     new XElement("package", new XAttribute("pattern", "*"))))));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), config).ToString();
