@@ -43,3 +43,40 @@ public static partial class Payloads
         for (int i = 0; i < sum.Length; i++) kept[i] = sum[i] > 0 ? 1 : 0;
     }
 }
+
+public sealed record Slotted(int Id);
+public sealed record Checked(int Id, int Contiguous, int Value);
+
+/// <summary>
+/// Per-row tensors bound for a batch stage (the shape of image preprocessing before a model): the batch
+/// stage reports whether its batch lay in one buffer (<see cref="Tensor.TryGetContiguous"/>, the model's
+/// input as it is) and each row's value, which must still be its own. A row whose id is one less than a
+/// multiple of <see cref="FailEvery"/> fails before it takes a tensor (as an image that does not decode);
+/// one of <see cref="HoleEvery"/> fails after it took one (leaving a hole in its batch buffer).
+/// </summary>
+[Pipeline(typeof(Slotted), typeof(Checked))]
+public static partial class TensorBatches
+{
+    public const int BatchSize = 8;
+    public static int FailEvery = int.MaxValue;
+    public static int HoleEvery = int.MaxValue;
+
+    [Stage] static int Decoded(int id) => id % FailEvery == FailEvery - 1 ? throw new InvalidDataException($"row {id} does not decode") : id;
+
+    [Stage] static Tensor Values(int decoded) => Tensor.Create(4, decoded, static (id, t) =>
+    {
+        if (id % HoleEvery == HoleEvery - 1) throw new InvalidDataException($"row {id} is bad");
+        t.Fill(id);
+    });
+
+    [Stage(BatchSize = BatchSize)]
+    static void Check(ReadOnlySpan<Tensor> values, Span<int> contiguous, Span<int> value)
+    {
+        int whole = Tensor.TryGetContiguous(values, out _) ? 1 : 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            contiguous[i] = whole;
+            value[i] = (int)values[i].Span[^1];
+        }
+    }
+}

@@ -424,12 +424,11 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
 
     /// <summary>
     /// Whether CPU segment <paramref name="s"/> lays its rows' tensors out in batch buffers: it makes payloads
-    /// and a batch stage comes after it, and the output is unordered (the batch feeder may then take a morsel's
-    /// rows in the order that keeps batches within one buffer).
+    /// and a batch stage comes after it (the batch feeder cuts batches from consecutive rows of each morsel).
     /// </summary>
     private bool UsesTensorSlots(int s)
     {
-        if (_options.Ordered || !_plan.Segments[s].Stages.Any(st => _plan.Stages[st].MakesPayload)) return false;
+        if (!_plan.Segments[s].Stages.Any(st => _plan.Stages[st].MakesPayload)) return false;
         for (int t = s + 1; t < _plan.Segments.Length; t++)
             if (_plan.Segments[t] is BatchSegment) return true;
         return false;
@@ -501,20 +500,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 double gap = Stopwatch.GetElapsedTime(lastArrival, now).Ticks;
                 gapTicks = gapTicks == 0 ? gap : 0.8 * gapTicks + 0.2 * gap;
                 lastArrival = now;
-                int end = m.Count;
-                // Unordered output: a pending partial batch is completed from the morsel's last rows, so the
-                // batches cut from the rest start at the morsel's first row. A morsel's tensors lie slot after
-                // slot in one batch buffer (TensorSlots), so each of those batches is one span the model takes
-                // without a copy; batches cut across two morsels would each need one.
-                if (!_options.Ordered && batch is { Count: > 0 } && end > size - batch.Count)
-                {
-                    int need = size - batch.Count;
-                    for (int i = end - need; i < end; i++) segment.Gather(m, i, batch, batch.Count++);
-                    end -= need;
-                    await Send(batch).ConfigureAwait(false);
-                    batch = null;
-                }
-                for (int i = 0; i < end; i++)
+                for (int i = 0; i < m.Count; i++)
                 {
                     batch ??= pool.Rent();
                     segment.Gather(m, i, batch, batch.Count++);

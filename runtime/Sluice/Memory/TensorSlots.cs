@@ -63,8 +63,8 @@ internal sealed class TensorSlab
 /// Lays the tensors a CPU worker rents for one morsel's rows out in one batch buffer (<see cref="TensorSlab"/>),
 /// slot after slot, when the rows go on to a batch stage: a batch made of consecutive rows of a morsel is
 /// then one contiguous span that a model takes as its batch input as it is (<see cref="Tensor.TryGetContiguous"/>),
-/// without the per-row copy. The executor installs one per CPU worker upstream of a batch stage
-/// (never for ordered output) and starts a new slab for each input morsel.
+/// without the per-row copy. The executor installs one per CPU worker upstream of a batch stage and
+/// starts a new slab for each input morsel.
 /// </summary>
 /// <remarks>
 /// A slab holds its whole memory until every slot in it was disposed: rows dropped or failed before they
