@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sluice's image preprocessing against PyTorch's DataLoader on the same corpus, in one run.
+# Sluice's image preprocessing against PyTorch's DataLoader and NetVips on the same corpus, in one run.
 #
 #   benchmarks/preprocess-peer.sh [CORPUS_DIR] [REPS]
 #
@@ -14,6 +14,9 @@
 #   torch default  Image.open().convert("RGB") + Resize/CenterCrop/ToTensor/Normalize, num_workers=2,
 #                  batch_size=100; persistent_workers False (torch's default) and True
 #   torch draft    the same with PIL's draft mode (JPEG shrink-on-load), the PIL-tuned variant
+#   netvips        NetVips 3.2.0 (libvips 8.18, NetVips.Native.linux-x64): header, Image.Thumbnail to the
+#                  shorter side 256 (libvips' own shrink-on-load), centre crop, Linear, HWC->CHW, in a
+#                  Parallel.For of 2; libvips' own threads per operation as it sets them, and 1 (c1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus="${1:-/tmp/sluice-preprocess-corpus}"
@@ -35,6 +38,8 @@ echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg
     "$python" benchmarks/python/torch_preprocess.py "$corpus" --reps "$reps" --workers "$workers"
     "$python" benchmarks/python/torch_preprocess.py "$corpus" --reps "$reps" --workers "$workers" --draft --modes persistent
     "${sluice[@]}" --full-decode
+    "${sluice[@]}" --netvips
+    "${sluice[@]}" --netvips --vips-concurrency 1
 } 2>&1 | tee "$log"
 echo "# load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -56,11 +61,14 @@ rows = [
     ("Sluice shrink-on-load / torch + PIL draft, persistent workers", sluice, ("torch", "draft", "persistent")),
     ("Sluice full decode / torch default, persistent (same tensors)", full, ("torch", "default", "persistent")),
     ("Sluice first run (JIT) / torch first epoch (worker start)", rate[("sluice", "shrink", "first")], ("torch", "default", "first")),
+    ("Sluice shrink-on-load / NetVips, its default threads", sluice, ("netvips", "default", "steady")),
+    ("Sluice shrink-on-load / NetVips, 1 libvips thread per operation", sluice, ("netvips", "c1", "steady")),
 ]
 print("RATIO (images/s over images/s, same run; target >= 3x)")
 for name, ours, peer in rows:
     print(f"  {name}: {ours:.1f} / {rate[peer]:.1f} = {ours / rate[peer]:.2f}x")
 full_sum, torch_sum = count[("sluice", "full", "steady")][2], count[("torch", "default", "persistent")][2]
-print(f"CHECK images/failed: sluice {count[('sluice', 'shrink', 'steady')][:2]}, torch {count[('torch', 'default', 'persistent')][:2]}; "
+print(f"CHECK images/failed: sluice {count[('sluice', 'shrink', 'steady')][:2]}, torch {count[('torch', 'default', 'persistent')][:2]}, "
+      f"netvips {count[('netvips', 'default', 'steady')][:2]}; "
       f"checksum sluice full {full_sum} vs torch default {torch_sum}")
 PY

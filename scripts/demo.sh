@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo, end to end on a fresh machine: installs the native libraries (libjpeg-turbo, libspng,
-# ONNX Runtime) and exports ResNet-18, builds Sluice, makes an ImageNet-like corpus of crops of real
+# libdeflate; ONNX Runtime comes with its NuGet package) and exports ResNet-18, builds Sluice, makes an ImageNet-like corpus of crops of real
 # photographs (about 1% of the files corrupt on purpose), and classifies it: read, decode with
 # shrink-on-load, resize the shorter side to 256, center crop 224, ImageNet normalization, ResNet-18
 # in batches of 100, top-5 classes. Live progress, a summary, and:

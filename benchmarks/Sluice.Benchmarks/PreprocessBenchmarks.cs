@@ -8,7 +8,8 @@ namespace Sluice.Benchmarks;
 /// ImageNet evaluation preprocessing of <see cref="Images"/> real-photograph crops (made in setup by the
 /// ImageClassification sample's corpus builder, without corrupt files): the generated <see cref="Preprocess"/>
 /// pipeline against its limit, the same read + libjpeg-turbo decode (shrink on load) + resize + crop +
-/// normalise in a plain Parallel.For with one preallocated tensor per thread. Same files, same run.
+/// normalise in a plain Parallel.For with one preallocated tensor per thread, and the peer a .NET user would
+/// pick, NetVips (<see cref="NetVipsPreprocess"/>) in the same Parallel.For. Same files, same run.
 /// </summary>
 [MemoryDiagnoser]
 public class PreprocessBenchmarks
@@ -38,13 +39,34 @@ public class PreprocessBenchmarks
         _sluice = Preprocess.Create();   // default options: one worker per core
 
         // Both variants must see every image and compute the same tensors.
-        int raw = RawLimit(), sluice = Sluice();
-        if (raw != Images || sluice != Images)
-            throw new InvalidOperationException($"RawLimit processed {raw} and Sluice {sluice} of {Images} images.");
+        int raw = RawLimit(), sluice = Sluice(), vips = NetVips();
+        if (raw != Images || sluice != Images || vips != Images)
+            throw new InvalidOperationException($"RawLimit processed {raw}, Sluice {sluice} and NetVips {vips} of {Images} images.");
         var expected = _rawChecksums.Order().ToArray();
         var actual = _output.Select(r => r.Checksum).Order().ToArray();
         if (!expected.SequenceEqual(actual))
             throw new InvalidOperationException("Sluice's tensors differ from RawLimit's (checksums do not match).");
+        // NetVips resamples with its own kernels: its tensors must be close to the others', not equal.
+        double diff = NetVipsDifference(_paths.Take(20));
+        Console.WriteLine($"// NetVips vs RawLimit tensors: mean absolute difference {diff:F4} (normalized units) over 20 images");
+        if (diff > 0.1) throw new InvalidOperationException($"NetVips's tensors are not the same images (mean absolute difference {diff:F3}).");
+    }
+
+    /// <summary>The mean absolute difference between NetVips's tensors and RawLimit's over <paramref name="paths"/>.</summary>
+    internal static double NetVipsDifference(IEnumerable<string> paths)
+    {
+        var ours = new float[Preprocess.TensorLength];
+        var vips = new float[Preprocess.TensorLength];
+        double sum = 0;
+        long count = 0;
+        foreach (var path in paths)
+        {
+            using (var image = Image.Decode(File.ReadAllBytes(path), shrinkTo: Preprocess.Resize)) Preprocess.ToTensor(image, ours);
+            NetVipsPreprocess.ToTensor(path, vips);
+            for (int i = 0; i < ours.Length; i++) sum += Math.Abs(ours[i] - vips[i]);
+            count += ours.Length;
+        }
+        return sum / count;
     }
 
     [GlobalCleanup]
@@ -64,6 +86,20 @@ public class PreprocessBenchmarks
             using var image = Image.Decode(File.ReadAllBytes(_paths[i]), shrinkTo: Preprocess.Resize);
             Preprocess.ToTensor(image, tensor);
             _rawChecksums[i] = Preprocess.Sum(tensor);
+            Interlocked.Increment(ref count);
+        });
+        return count;
+    }
+
+    /// <summary>NetVips (libvips 8.18) doing the same preprocessing in the same Parallel.For, with its defaults.</summary>
+    [Benchmark]
+    public int NetVips()
+    {
+        int count = 0;
+        Parallel.For(0, _paths.Length, i =>
+        {
+            var tensor = t_tensor ??= new float[Preprocess.TensorLength];
+            NetVipsPreprocess.ToTensor(_paths[i], tensor);
             Interlocked.Increment(ref count);
         });
         return count;

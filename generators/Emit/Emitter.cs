@@ -642,6 +642,16 @@ internal sealed class Emitter
         foreach (var c in input) _w.Line($"__b.{Field(c)}[batchRow] = __in.{Field(c)}[row];");
         _w.Close();
 
+        // The first column input, when it is a tensor: the runtime lays such batches out along batch buffers.
+        var first = st.Parameters.FirstOrDefault(p => p.Kind == ParamKind.Column);
+        if (first is not null && _m.Columns[first.Index].Type.TypeOfName == "global::Sluice.Tensor")
+        {
+            _w.Line("public override bool TakesTensors => true;");
+            _w.Open($"public override global::Sluice.Tensor? SlotTensor({G}Morsel input, int row)");
+            _w.Line($"return ((__Boundary{s})input).{Field(first.Index)}[row];");
+            _w.Close();
+        }
+
         _w.Open($"public override void Invoke({G}Morsel batch, {G}Morsel output, {G}SegmentWorker __w)");
         _w.Line($"var __b = (__Boundary{s})batch;");
         _w.Line($"var __o = (__Boundary{s + 1})output;");

@@ -74,6 +74,8 @@ public sealed unsafe partial class OnnxSession : IDisposable
     private readonly RunOptions? _shrink;
     private float[]? _staging;
     private long _rowsCopied;
+    private long _rowsRun;
+    private static long s_rowsCopied, s_rowsRun;
 
     private OnnxSession(string path, InferenceSession session, OnnxSessionOptions options, Device device, string? notice)
     {
@@ -112,6 +114,12 @@ public sealed unsafe partial class OnnxSession : IDisposable
     /// batch buffer (0 when every batch came straight from a pipeline's batch slots).
     /// </summary>
     public long RowsCopied => Interlocked.Read(ref _rowsCopied);
+
+    /// <summary>Rows <see cref="RunBatch"/> ran, copied or not.</summary>
+    public long RowsRun => Interlocked.Read(ref _rowsRun);
+
+    /// <summary><see cref="RowsCopied"/> and <see cref="RowsRun"/> over every session of the process (a pipeline's batch workers each have one).</summary>
+    public static (long Copied, long Run) BatchRows => (Interlocked.Read(ref s_rowsCopied), Interlocked.Read(ref s_rowsRun));
 
     /// <summary>The ONNX Runtime library's version, e.g. "1.32.0".</summary>
     public static string RuntimeVersion => s_env.Value.GetVersionString();
@@ -276,6 +284,8 @@ public sealed unsafe partial class OnnxSession : IDisposable
         outputRowShape.CopyTo(outShape[1..]);
         var shrink = Options.BatchSize > 0 && n != Options.BatchSize ? _shrink : null;
         var outputRows = output[..(n * outputRowLength)];
+        Interlocked.Add(ref _rowsRun, n);
+        Interlocked.Add(ref s_rowsRun, n);
         if (Tensor.TryGetContiguous(rows, out var batch) && batch.Length == (long)n * rowLength)
         {
             RunWith(shrink, batch, inShape, outputRows, outShape);
@@ -294,6 +304,7 @@ public sealed unsafe partial class OnnxSession : IDisposable
                 row.CopyTo(staging.AsSpan(i * rowLength, rowLength));
             }
             Interlocked.Add(ref _rowsCopied, n);
+            Interlocked.Add(ref s_rowsCopied, n);
             RunWith(shrink, staging.AsSpan(0, n * rowLength), inShape, outputRows, outShape);
         }
         finally

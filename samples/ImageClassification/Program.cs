@@ -50,7 +50,10 @@ if (args.Length > 0 && args[0] == "bench-ort")
 
 // Anything else is the pipeline's standard command line (docs/cli.md), e.g.
 //   ImageClassification --input data/images/manifest.jsonl --output predictions.jsonl --set root=data/images
-return await ClassifyImages.RunAsync(args);
+int code = await ClassifyImages.RunAsync(args);
+if (Sluice.Onnx.OnnxSession.BatchRows is { Run: > 0 } rows)
+    Console.Error.WriteLine($"batch input: {rows.Run - rows.Copied:N0} of {rows.Run:N0} images went to the model where the pipeline put them, {rows.Copied:N0} were copied");
+return code;
 
 // The `--name value` pairs after a command word; null, after saying why, when one has no value, is not
 // one of the command's, or the required one (a folder, for both commands) is missing.

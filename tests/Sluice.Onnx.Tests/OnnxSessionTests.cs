@@ -61,11 +61,10 @@ public sealed class OnnxSessionTests : IDisposable
     private Tensor[] Rows(bool slots)
     {
         var x = PythonReference.Floats(Path.Combine(_dir, "x.bin"));
-        var slab = slots ? new TensorSlots() : null;
+        var slab = slots ? new TensorSlots(6) : null;
         TensorSlots.Current = slab;
         try
         {
-            slab?.Begin(6);
             var rows = new Tensor[6];
             for (int i = 0; i < 6; i++)
             {
@@ -77,7 +76,7 @@ public sealed class OnnxSessionTests : IDisposable
         finally
         {
             TensorSlots.Current = null;
-            slab?.Seal();
+            slab?.SealOpen();
         }
     }
 

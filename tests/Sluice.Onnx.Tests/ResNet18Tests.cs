@@ -67,12 +67,11 @@ public sealed class ResNet18Tests : IDisposable
 
         // The same images as a pipeline hands them over: four consecutive slots of one batch buffer, run
         // as they lie (no copy) with the same logits.
-        var slots = new TensorSlots();
+        var slots = new TensorSlots(4);
         var rows = new Tensor[4];
         TensorSlots.Current = slots;
         try
         {
-            slots.Begin(4);
             for (int b = 0; b < 4; b++)
             {
                 rows[b] = Tensor.Rent(3 * 224 * 224);
@@ -82,7 +81,7 @@ public sealed class ResNet18Tests : IDisposable
         finally
         {
             TensorSlots.Current = null;
-            slots.Seal();
+            slots.SealOpen();
         }
         var batched = new float[4 * 1000];
         session.RunBatch(rows, [3, 224, 224], batched, [1000]);

@@ -76,6 +76,12 @@ public abstract class BatchSegment : Segment
     /// <summary>Moves row <paramref name="row"/> of <paramref name="input"/> to row <paramref name="batchRow"/> of a forming batch of the same type.</summary>
     public abstract void Gather(Morsel input, int row, Morsel batch, int batchRow);
 
+    /// <summary>Whether the stage's first column input is a <see cref="Tensor"/> (its batch input: the runtime then lays batches out along batch buffers).</summary>
+    public virtual bool TakesTensors => false;
+
+    /// <summary>Row <paramref name="row"/>'s value of that tensor column (null when the stage takes none).</summary>
+    public virtual Tensor? SlotTensor(Morsel input, int row) => null;
+
     /// <summary>
     /// Calls the stage on all <c>batch.Count</c> rows, writing the batch's rows with their new columns
     /// to rows 0..Count of <paramref name="output"/> (which has room), and disposing values whose last reader this stage is.

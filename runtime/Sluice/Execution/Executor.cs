@@ -23,6 +23,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     private readonly object _sourceLock = new();
     private readonly object _sinkLock = new();
     private readonly int[] _batchIdle;          // per segment: batch workers waiting for a batch
+    private readonly TensorSlots?[] _slots;     // per segment: a CPU segment's tensor slots, or the batch segment's it feeds from
     private readonly int[] _payloadStages;      // the stages that make payload columns
     private ISourceReader<TIn>? _reader;
     private ISinkWriter<TOut>? _writer;
@@ -51,6 +52,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         _inlineSource = plan.Segments.Length > 0 && plan.Segments[0] is CpuSegment;
         _inlineSink = plan.Segments.Length > 0 && plan.Segments[^1] is CpuSegment && !options.Ordered;
         _batchIdle = new int[plan.Segments.Length];
+        _slots = CreateTensorSlots(plan, options);
         _payloadStages = Enumerable.Range(0, plan.Stages.Length).Where(i => plan.Stages[i].MakesPayload).ToArray();
         _channels = new MorselChannel[plan.Boundaries.Length];
         for (int i = 0; i < _channels.Length; i++)
@@ -380,7 +382,6 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         var output = _channels[s + 1];
         SegmentWorker? w = null;
         MorselWriter? writer = null;
-        TensorSlots? slots = null;
         try
         {
             bool last = s == _plan.Segments.Length - 1;
@@ -392,13 +393,11 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             w = NewWorker(segment, s, worker, ct);
             long morsels = 0;
             var buffer = s == 0 && _inlineSource ? new TIn[_capacity] : null;
-            // Rows bound for a batch stage get their tensors in one batch buffer per morsel (TensorSlots).
-            slots = UsesTensorSlots(s) ? new TensorSlots() : null;
-            TensorSlots.Current = slots;
+            // Rows bound for a batch stage get their tensors in the batch stage's batch buffers (TensorSlots).
+            TensorSlots.Current = _slots[s];
             while ((buffer is not null ? ReadMorsel(buffer, ct) : input.Read(ct)) is { } m)
             {
                 ct.ThrowIfCancellationRequested();
-                slots?.Begin(m.Count);
                 w.ResetCounters();
                 writer.Begin(m.Sequence);
                 long t0 = Stopwatch.GetTimestamp();
@@ -414,7 +413,6 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         }
         finally
         {
-            slots?.Seal();
             TensorSlots.Current = null;
             writer?.Current.Release();
             if (w is not null) DisposeResources(w).AsTask().GetAwaiter().GetResult();
@@ -423,15 +421,26 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     }
 
     /// <summary>
-    /// Whether CPU segment <paramref name="s"/> lays its rows' tensors out in batch buffers: it makes payloads
-    /// and a batch stage comes after it (the batch feeder cuts batches from consecutive rows of each morsel).
+    /// Tensor slots (docs/design-notes.md, "Batch slots"): a CPU segment that makes payloads and is followed by
+    /// a batch stage whose first input is a <see cref="Tensor"/> column lays its tensors out in that stage's
+    /// batch buffers; the same <see cref="TensorSlots"/> sits at both segments' index. Not for ordered output
+    /// (rows take slots in the order workers reach them) nor for batches of one. <c>SLUICE_BATCH_SLOTS=0</c>
+    /// turns them off (each tensor a buffer of its own, as before them: for measuring what they change).
     /// </summary>
-    private bool UsesTensorSlots(int s)
+    private static TensorSlots?[] CreateTensorSlots(PipelinePlan<TIn, TOut> plan, PipelineOptions options)
     {
-        if (!_plan.Segments[s].Stages.Any(st => _plan.Stages[st].MakesPayload)) return false;
-        for (int t = s + 1; t < _plan.Segments.Length; t++)
-            if (_plan.Segments[t] is BatchSegment) return true;
-        return false;
+        var slots = new TensorSlots?[plan.Segments.Length];
+        if (options.Ordered || Environment.GetEnvironmentVariable("SLUICE_BATCH_SLOTS") == "0") return slots;
+        for (int s = 0; s < plan.Segments.Length; s++)
+        {
+            if (plan.Segments[s] is not CpuSegment cpu || !cpu.Stages.Any(st => plan.Stages[st].MakesPayload)) continue;
+            int t = Array.FindIndex(plan.Segments, s + 1, x => x is BatchSegment);
+            if (t < 0 || slots[t] is not null || !((BatchSegment)plan.Segments[t]).TakesTensors) continue;
+            int size = plan.Stages[plan.Segments[t].Stages[0]].BatchSize;
+            if (size < 2) continue;
+            slots[s] = slots[t] = new TensorSlots(size);
+        }
+        return slots;
     }
 
     // Rows in/out per fused stage are derived: only filters and explodes report counts, failures report drops.
@@ -458,7 +467,9 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         var input = _channels[s];
         int size = Math.Max(1, _plan.Stages[segment.Stages[0]].BatchSize);
         var pool = _pools[s];
-        Morsel? batch = null;
+        var slots = _slots[s];
+        var slabs = new List<SlabBatch>(); // batches forming along batch buffers, oldest first
+        Morsel? batch = null;              // the batch of rows whose tensors are no slots, in arrival order
         long sequence = 0;
         try
         {
@@ -474,7 +485,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             while (true)
             {
                 var next = input.ReadAsync(ct);
-                while (!next.IsCompleted && batch is { Count: > 0 })
+                while (!next.IsCompleted && (batch is { Count: > 0 } || slabs.Count > 0))
                 {
                     // Nothing queued: run the partial batch if no rows come within the flush delay and a
                     // batch worker is free to take it. While every worker is busy a partial batch would
@@ -486,11 +497,21 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                     // memory planned for that shape), so it should be a full one, and the gaps while a run
                     // starts (code compiled, morsels ramping up) say little about the rhythm to come.
                     long delayTicks = sequence == 0 ? maxDelayTicks : Math.Clamp((long)(2 * gapTicks), minDelayTicks, maxDelayTicks);
-                    if (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromTicks(delayTicks), ct)).ConfigureAwait(false) != waiting
-                        && Volatile.Read(ref _batchIdle[s]) > 0)
+                    if (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromTicks(delayTicks), ct)).ConfigureAwait(false) != waiting)
                     {
-                        await Send(batch).ConfigureAwait(false);
-                        batch = null;
+                        // Slab batches whose last slots became holes meanwhile are complete now.
+                        await SendCompleteSlabs(force: false).ConfigureAwait(false);
+                        if (Volatile.Read(ref _batchIdle[s]) > 0)
+                        {
+                            if (batch is { Count: > 0 })
+                            {
+                                await Send(batch).ConfigureAwait(false);
+                                batch = null;
+                            }
+                            // The open batch buffer takes no more rows: its batch goes once its rows are in.
+                            slots?.SealOpen();
+                            await SendCompleteSlabs(force: false).ConfigureAwait(false);
+                        }
                     }
                     next = new ValueTask<Morsel?>(waiting);
                 }
@@ -500,8 +521,20 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 double gap = Stopwatch.GetElapsedTime(lastArrival, now).Ticks;
                 gapTicks = gapTicks == 0 ? gap : 0.8 * gapTicks + 0.2 * gap;
                 lastArrival = now;
+                bool slotted = false;
                 for (int i = 0; i < m.Count; i++)
                 {
+                    // A row whose tensor is a slot goes to its slot's place in its batch buffer's batch.
+                    if (slots is not null && segment.SlotTensor(m, i) is { Slab: { } slab } tensor && ReferenceEquals(slab.Owner, slots))
+                    {
+                        var sb = Forming(slab);
+                        tensor.MarkArrived();
+                        segment.Gather(m, i, sb.Batch, tensor.Slot);
+                        sb.Present[tensor.Slot] = true;
+                        sb.Arrived++;
+                        slotted = true;
+                        continue;
+                    }
                     batch ??= pool.Rent();
                     segment.Gather(m, i, batch, batch.Count++);
                     if (batch.Count == size)
@@ -511,13 +544,57 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                     }
                 }
                 m.Release();
+                if (slotted) await SendCompleteSlabs(force: false).ConfigureAwait(false);
             }
+            slots?.SealOpen();
+            await SendCompleteSlabs(force: true).ConfigureAwait(false);
             if (batch is { Count: > 0 }) await Send(batch).ConfigureAwait(false);
             else batch?.Release();
         }
         finally
         {
+            foreach (var sb in slabs) sb.Batch.Release();
             formed.ProducerDone();
+        }
+
+        SlabBatch Forming(TensorSlab slab)
+        {
+            for (int k = slabs.Count - 1; k >= 0; k--)
+                if (ReferenceEquals(slabs[k].Slab, slab)) return slabs[k];
+            var sb = new SlabBatch(slab, pool.Rent());
+            int at = slabs.Count;
+            while (at > 0 && slabs[at - 1].Slab.Sequence > slab.Sequence) at--;
+            slabs.Insert(at, sb);
+            return sb;
+        }
+
+        // A slab's batch is complete when the slab takes no more claims and every claimed slot either
+        // arrived or became a hole. Without holes its rows sit at 0..n-1 in slot order: the batch input is
+        // the slab's memory as it is. With holes the rows are moved together and the helper copies them.
+        async ValueTask SendCompleteSlabs(bool force)
+        {
+            for (int k = 0; k < slabs.Count; k++)
+            {
+                var sb = slabs[k];
+                int claimed = sb.Slab.Claimed;
+                if (!force && !(sb.Slab.IsSealed && sb.Arrived + sb.Slab.Holes == claimed)) continue;
+                slabs.RemoveAt(k--);
+                var b = sb.Batch;
+                if (sb.Arrived == claimed) b.Count = claimed;
+                else
+                {
+                    int n = 0;
+                    for (int j = 0; j < sb.Present.Length; j++)
+                    {
+                        if (!sb.Present[j]) continue;
+                        if (j != n) segment.Gather(b, j, b, n);
+                        n++;
+                    }
+                    b.Count = n;
+                }
+                if (b.Count == 0) b.Release();
+                else await Send(b).ConfigureAwait(false);
+            }
         }
 
         ValueTask Send(Morsel b)
@@ -527,6 +604,15 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             b.LastPart = true;
             return formed.WriteAsync(b, ct);
         }
+    }
+
+    /// <summary>A batch forming along one batch buffer: row k of <see cref="Batch"/> is the row of slot k.</summary>
+    private sealed class SlabBatch(TensorSlab slab, Morsel batch)
+    {
+        public TensorSlab Slab { get; } = slab;
+        public Morsel Batch { get; } = batch;
+        public bool[] Present { get; } = new bool[slab.Capacity];
+        public int Arrived;
     }
 
     private void BatchWorker(BatchSegment segment, int s, int worker, MorselChannel formed, CancellationToken ct)

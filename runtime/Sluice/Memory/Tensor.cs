@@ -7,7 +7,7 @@ namespace Sluice;
 /// a per-row tensor (an image's normalized pixels, an embedding) that the pipeline disposes right
 /// after the column's last reader, so tensors in flight stay under <c>--memory-limit</c>.
 /// A tensor is either a buffer of its own (<see cref="Rent"/>) or one slot of a batch buffer that the
-/// runtime lays out for the rows of a morsel bound for a batch stage (<see cref="TensorSlots"/>): rows filled into consecutive slots of
+/// runtime lays out for rows bound for a batch stage (<see cref="TensorSlots"/>): rows filled into consecutive slots of
 /// one batch buffer are the batch's input as they are (<see cref="TryGetContiguous"/>), with no copy.
 /// </summary>
 public sealed class Tensor : IDisposable
@@ -16,6 +16,7 @@ public sealed class Tensor : IDisposable
     private readonly TensorSlab? _slab;
     private readonly int _slot;
     private int _disposed;
+    private bool _arrived;
 
     private Tensor(PayloadMemory memory, int length)
     {
@@ -44,7 +45,7 @@ public sealed class Tensor : IDisposable
     /// <summary>
     /// Rents <paramref name="length"/> floats (not cleared), waiting while the current budget is spent. In a
     /// stage whose rows go on to a batch stage, the tensor is the next slot of a batch buffer shared by the
-    /// morsel's rows (<see cref="TensorSlots"/>), so a batch of them needs no copy into a batch input.
+    /// batch's rows (<see cref="TensorSlots"/>), so a batch of them needs no copy into a batch input.
     /// </summary>
     public static Tensor Rent(int length, CancellationToken cancellationToken = default)
     {
@@ -76,6 +77,15 @@ public sealed class Tensor : IDisposable
     /// <summary>Whether this tensor is a slot of a batch buffer shared with other rows (rather than a buffer of its own).</summary>
     public bool IsBatchSlot => _slab is not null;
 
+    /// <summary>The batch buffer this tensor is a slot of (null for a buffer of its own).</summary>
+    internal TensorSlab? Slab => _slab;
+
+    /// <summary>This tensor's slot in <see cref="Slab"/>.</summary>
+    internal int Slot => _slot;
+
+    /// <summary>Marks that the row reached its batch stage's feeder: a dispose from now on is no hole in the batch.</summary>
+    internal void MarkArrived() => Volatile.Write(ref _arrived, true);
+
     /// <summary>
     /// Whether <paramref name="tensors"/> lie back to back, in order, in one buffer; then
     /// <paramref name="values"/> covers them all (a batch input needing no copy). A single tensor always does.
@@ -106,7 +116,7 @@ public sealed class Tensor : IDisposable
     {
         if (_slab is { } slab)
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) slab.Return(this);
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) slab.Return(Volatile.Read(ref _arrived));
         }
         else _memory!.Release();
     }
