@@ -103,18 +103,30 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
         Assert.Contains(("Microsoft.ML.OnnxRuntime", "1.32.0"), onnx.Dependencies);
         Assert.DoesNotContain(onnx.Dependencies, d => d.Id == "Sluice.Media");
         foreach (var p in new[] { core, media, onnx }) Assert.Contains("PACKAGE.md", p.Files);
+
+        var gpu = Nupkg.Read(package.PathOf("Sluice.Onnx.Gpu"));
+        Assert.Contains("lib/net10.0/Sluice.Onnx.dll", gpu.Files);
+        Assert.Contains(("Microsoft.ML.OnnxRuntime.Gpu.Linux", "1.32.0"), gpu.Dependencies);
+        Assert.DoesNotContain(gpu.Dependencies, d => d.Id == "Microsoft.ML.OnnxRuntime");
     }
 
     [Fact]
-    public async Task An_image_classifier_outside_the_repository_runs_on_the_media_and_onnx_packages()
+    public Task An_image_classifier_outside_the_repository_runs_on_the_media_and_onnx_packages() =>
+        RunClassifier("Sluice.Onnx", "classifier", gpuBuild: false);
+
+    [Fact]
+    public Task The_gpu_build_of_sluice_onnx_runs_the_classifier_on_cuda_or_says_in_one_line_why_not() =>
+        RunClassifier("Sluice.Onnx.Gpu", "classifier-gpu", gpuBuild: true);
+
+    private async Task RunClassifier(string onnxPackage, string name, bool gpuBuild)
     {
         package.AssertPacked();
         string model = Path.Combine(package.RepoRoot, "models", "resnet18.onnx");
         Assert.True(File.Exists(model), "models/resnet18.onnx is missing: run scripts/setup-models.sh (scripts/test.sh does).");
 
-        string dir = Path.Combine(package.Root, "classifier");
+        string dir = Path.Combine(package.Root, name);
         // The RuntimeIdentifier docs/onnx.md recommends: only linux-x64's natives in the output.
-        string project = Consumer.Write(dir, package, Consumer.Classifier, ["Sluice", "Sluice.Media", "Sluice.Onnx"],
+        string project = Consumer.Write(dir, package, Consumer.Classifier, ["Sluice", "Sluice.Media", onnxPackage],
             "<RuntimeIdentifier>linux-x64</RuntimeIdentifier>");
         var build = await DotNet.RunAsync(dir, BuildTimeout, package.ConsumerEnvironment,
             "build", project, "-c", "Release", "-o", Path.Combine(dir, "out"), "--disable-build-servers", "-nologo");
@@ -122,7 +134,9 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
         Assert.True(build.ExitCode == 0, build.ToString());
         string assets = File.ReadAllText(Path.Combine(dir, "obj", "project.assets.json"));
         Assert.DoesNotContain("\"type\": \"project\"", assets);
+        Assert.Contains(gpuBuild ? "Microsoft.ML.OnnxRuntime.Gpu.Linux/1.32.0" : "Microsoft.ML.OnnxRuntime/1.32.0", assets);
         Assert.True(File.Exists(Path.Combine(dir, "out", "libonnxruntime.so")), "ONNX Runtime's native library is not beside the program.");
+        Assert.Equal(gpuBuild, File.Exists(Path.Combine(dir, "out", "libonnxruntime_providers_cuda.so")));
         Assert.False(Directory.Exists(Path.Combine(dir, "out", "runtimes")), "other platforms' natives were copied");
 
         string data = Path.Combine(dir, "data");
@@ -145,17 +159,19 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
         Assert.Contains("broken.png", dead[0]);
         Assert.Contains("ImageDecodeException", dead[0]);
 
-        // Device.Gpu on this CPU build: one notice line, and no ONNX Runtime log text.
+        // Device.Gpu: on CUDA, no notice; otherwise one notice line, and none of ONNX Runtime's log text. The
+        // CPU build says it has no CUDA provider; the GPU build (no CUDA 13 / cuDNN 9 here) says why it did not load.
         var notices = run.Output.Split('\n').Where(l => l.Contains("Device.Gpu was asked", StringComparison.Ordinal)).ToList();
-        if (!run.Output.Contains("CUDAExecutionProvider;", StringComparison.Ordinal) || notices.Count > 0)
+        if (!gpuBuild || notices.Count > 0)
         {
             Assert.Single(notices);
             Assert.StartsWith("notice: ", notices[0].Trim());
+            Assert.Contains(gpuBuild ? "the CUDAExecutionProvider could not be used (" : "(1.32.0, CPU build) has no CUDAExecutionProvider", notices[0]);
         }
         Assert.DoesNotContain("[E:onnxruntime", run.Output);
-        // The nine tensors lay in one batch buffer (one morsel): every batch went to the model without a copy.
-        Assert.Contains("rows copied: 0", run.Output);
         Assert.DoesNotContain("[W:onnxruntime", run.Output);
+        // The nine tensors lay in one batch buffer: every batch went to the model without a copy.
+        Assert.Contains("rows copied: 0", run.Output);
     }
 
     private static JsonElement Get(JsonElement row, string name) =>
