@@ -23,20 +23,27 @@ public sealed class Pipeline<TIn, TOut>
     public PipelineOptions Options { get; }
 
     /// <summary>Starts a run; watch <see cref="PipelineRun.Metrics"/> while it goes, await <see cref="PipelineRun.Completion"/> for the result.</summary>
-    public PipelineRun Start(ISource<TIn> source, ISink<TOut> sink, CancellationToken cancellationToken = default)
+    public PipelineRun Start(ISource<TIn> source, ISink<TOut> sink, CancellationToken cancellationToken = default) =>
+        Start(source, sink, collectFailures: false, cancellationToken);
+
+    private PipelineRun Start(ISource<TIn> source, ISink<TOut> sink, bool collectFailures, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sink);
         NativeHeap.FixMmapThreshold();
         var executor = new Executor<TIn, TOut>(Plan, Options, _pools ??= Executor<TIn, TOut>.CreatePools(Plan, Options), cancellationToken);
+        if (collectFailures) executor.CollectFailures();
         return new PipelineRun(executor.Metrics, Task.Run(() => executor.RunAsync(source, sink), CancellationToken.None), executor.Cancel,
                                source.Description, sink.Description);
     }
 
     /// <summary>Runs to the end. Throws <see cref="PipelineFailedException"/> when the run fails and <see cref="OperationCanceledException"/> when cancelled.</summary>
-    public async Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink, CancellationToken cancellationToken = default) =>
+        RunAsync(source, sink, collectFailures: false, cancellationToken);
+
+    private async Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink, bool collectFailures, CancellationToken cancellationToken)
     {
-        var result = await Start(source, sink, cancellationToken).Completion.ConfigureAwait(false);
+        var result = await Start(source, sink, collectFailures, cancellationToken).Completion.ConfigureAwait(false);
         return result.Status switch
         {
             RunStatus.Failed => throw new PipelineFailedException(result),
@@ -45,13 +52,28 @@ public sealed class Pipeline<TIn, TOut>
         };
     }
 
-    /// <summary>Runs over in-memory rows and returns the output rows.</summary>
-    public async Task<List<TOut>> RunAsync(IEnumerable<TIn> rows, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs over in-memory rows and returns the output rows, with every row that failed in
+    /// <see cref="PipelineRows{T}.Failures"/> (stage, error, message, input row). Throws
+    /// <see cref="PipelineFailedException"/> when the run fails: a stage with <c>OnError.Fail</c> threw, more rows
+    /// failed than <see cref="PipelineOptions.MaxFailedRows"/> allows, or rows failed and none came out.
+    /// </summary>
+    public async Task<PipelineRows<TOut>> RunAsync(IEnumerable<TIn> rows, CancellationToken cancellationToken = default)
     {
-        var list = new List<TOut>();
-        await RunAsync(Source.From(rows), Sink.To(list), cancellationToken).ConfigureAwait(false);
+        var list = new PipelineRows<TOut>();
+        list.Result = await RunAsync(Source.From(rows), Sink.To(list), collectFailures: true, cancellationToken).ConfigureAwait(false);
         return list;
     }
+}
+
+/// <summary>The output rows of an in-memory run, with the rows that failed.</summary>
+public sealed class PipelineRows<T> : List<T>
+{
+    /// <summary>The run's result (counters, failure samples, dead-letter file).</summary>
+    public RunResult Result { get; internal set; } = null!;
+
+    /// <summary>Every input row that failed, in the order they failed: stage, error type, message, the input row as JSON.</summary>
+    public IReadOnlyList<RowFailure> Failures => Result.Failures;
 }
 
 /// <summary>A run in progress.</summary>

@@ -14,6 +14,16 @@ public sealed class PipelineOptions
     /// <summary>Stop the run once more rows than this have failed. Null: no limit.</summary>
     public long? MaxFailedRows { get; set; }
 
+    /// <summary>
+    /// Fail the run when more than this share of the rows read failed (0.05: 5%; <c>--max-failed-rows 5%</c>).
+    /// Checked as rows fail once <see cref="FailedFractionMinRows"/> rows have been read (the run stops then), and
+    /// over all rows at the end. Null: no limit.
+    /// </summary>
+    public double? MaxFailedFraction { get; set; }
+
+    /// <summary>The rows read before <see cref="MaxFailedFraction"/> is checked during a run (at the end it always is).</summary>
+    public const int FailedFractionMinRows = 100;
+
     /// <summary>A JSON Lines file that receives dead-lettered rows. Null: they are counted and sampled, not written.</summary>
     public string? DeadLetterPath { get; set; }
 
@@ -53,6 +63,8 @@ public sealed class PipelineOptions
         if (Workers < 1) throw new ArgumentException($"Workers must be at least 1 (was {Workers}).");
         if (MemoryLimit is <= 0) throw new ArgumentException($"MemoryLimit must be positive (was {MemoryLimit}).");
         if (MaxFailedRows is < 0) throw new ArgumentException($"MaxFailedRows must not be negative (was {MaxFailedRows}).");
+        if (MaxFailedFraction is { } f && !(f >= 0 && f <= 1))
+            throw new ArgumentException($"MaxFailedFraction must be between 0 and 1 (was {f}).");
         if (MorselSize < 1) throw new ArgumentException($"MorselSize must be at least 1 (was {MorselSize}).");
         return this;
     }

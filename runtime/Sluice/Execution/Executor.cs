@@ -78,6 +78,9 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     public StageInfo[] Stages => _plan.Stages;
     public Segment[] Segments => _plan.Segments;
     public RunMetrics Metrics => _run.Metrics;
+
+    /// <summary>Keeps every failed row for the result (<see cref="RunResult.Failures"/>), not only the first 20.</summary>
+    public void CollectFailures() => _run.AllFailures = new List<RowFailure>();
     public void Cancel() => _stop.Cancel();
 
     public async Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink)
@@ -128,11 +131,17 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             _run.Budget.Close();
         }
 
+        // Every row got through, but too many of them failed (or all did, and nothing was written): a failed run.
+        if (completed && _run.FinalVerdict() is { } verdict)
+        {
+            error = verdict;
+            completed = false;
+        }
         var status = completed ? RunStatus.Completed
             : error is OperationCanceledException ? RunStatus.Cancelled
             : RunStatus.Failed;
         return new RunResult(status, _run.Metrics, status == RunStatus.Failed ? error : null, _run.Samples,
-                             _run.DeadLetter.Path, _run.DeadLetter.Written);
+                             _run.DeadLetter.Path, _run.DeadLetter.Written, _run.AllFailures);
 
         // The first real error wins; cancellations caused by it are not reported over it.
         Task Guard(Task t) => t.ContinueWith(x =>

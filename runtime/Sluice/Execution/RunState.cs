@@ -31,6 +31,9 @@ internal sealed class RunState
     public RunMetrics Metrics { get; set; } = null!;
     public IReadOnlyList<RowFailure> Samples { get { lock (_samplesLock) return _samples.ToArray(); } }
 
+    /// <summary>Every failed row, kept when the caller asked for them (the in-memory run); null otherwise.</summary>
+    public List<RowFailure>? AllFailures { get; set; }
+
     /// <summary>A stage threw on a row: apply its policy (see <see cref="SegmentWorker.RowFailed"/>).</summary>
     public void RowFailed(int stage, Exception error, object? origin)
     {
@@ -62,11 +65,32 @@ internal sealed class RunState
         long failed = Interlocked.Increment(ref Metrics.RowsFailedValue);
         lock (_samplesLock)
         {
-            if (_samples.Count < 20) _samples.Add(new RowFailure(stage, type, message, row));
+            var failure = new RowFailure(stage, type, message, row);
+            if (_samples.Count < 20) _samples.Add(failure);
+            AllFailures?.Add(failure);
             _lastError = $"{stage}: {type}: {message}";
         }
         if (Options.MaxFailedRows is long max && failed > max)
             throw new MaxFailedRowsExceededException(failed, max, _lastError);
+        if (Options.MaxFailedFraction is double fraction && Metrics.RowsRead is var read
+            && read >= PipelineOptions.FailedFractionMinRows && failed > fraction * read)
+            throw new MaxFailedRowsExceededException(failed, read, fraction, stopped: true, _lastError);
+    }
+
+    /// <summary>
+    /// The verdict on the failed rows of a run that got to its end: more than <see cref="PipelineOptions.MaxFailedFraction"/>
+    /// of all rows read, or rows failed and none was written (a run that produced nothing is no success). Null: none.
+    /// </summary>
+    public MaxFailedRowsExceededException? FinalVerdict()
+    {
+        long failed = Metrics.RowsFailed, read = Metrics.RowsRead;
+        string last;
+        lock (_samplesLock) last = _lastError;
+        if (Options.MaxFailedFraction is double fraction && failed > fraction * read)
+            return new MaxFailedRowsExceededException(failed, read, fraction, stopped: false, last);
+        if (failed > 0 && Metrics.RowsWritten == 0)
+            return new MaxFailedRowsExceededException(failed, last);
+        return null;
     }
 
     public string DescribeOrigin(object? origin)

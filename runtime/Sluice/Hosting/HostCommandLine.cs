@@ -17,13 +17,16 @@ internal enum ProgressMode
     None,
 }
 
+/// <summary><c>--max-failed-rows</c>: a count of rows (<c>100</c>) or a share of the rows read (<c>5%</c>, as 0.05).</summary>
+internal readonly record struct FailedRowsLimit(long? Count, double? Fraction);
+
 /// <summary>What the command line asked for, after parsing and validation.</summary>
 internal sealed record HostSettings(
     IReadOnlyList<string> Inputs,
     string Output,
     int? Workers,
     long? MemoryLimit,
-    long? MaxFailedRows,
+    FailedRowsLimit? MaxFailedRows,
     string? DeadLetter,
     bool Ordered,
     bool Quiet,
@@ -39,7 +42,8 @@ internal sealed record HostSettings(
         {
             Ordered = Ordered,
             MemoryLimit = MemoryLimit,
-            MaxFailedRows = MaxFailedRows,
+            MaxFailedRows = MaxFailedRows?.Count,
+            MaxFailedFraction = MaxFailedRows?.Fraction,
             DeadLetterPath = DeadLetter,
         };
         if (Workers is int w) options.Workers = w;
@@ -82,11 +86,12 @@ internal sealed class HostCommandLine
         CustomParser = ParseMemoryLimit,
     };
 
-    private readonly Option<long?> _maxFailedRows = new("--max-failed-rows")
+    private readonly Option<FailedRowsLimit?> _maxFailedRows = new("--max-failed-rows")
     {
-        Description = "Stop the run (exit code 3) once more rows than this have failed. Default: no limit.",
-        HelpName = "N",
-        CustomParser = r => ParseWhole(r, "--max-failed-rows", min: 0, long.MaxValue),
+        Description = "Fail the run (exit code 3) once more rows than this have failed: a count (100) or a share of the rows read (5%). " +
+                      "Default: no limit; a run in which rows failed and none was written always fails.",
+        HelpName = "N|P%",
+        CustomParser = ParseFailedRows,
     };
 
     private readonly Option<string?> _deadLetter = new("--dead-letter")
@@ -205,6 +210,22 @@ internal sealed class HostCommandLine
         if (text is null) return null;
         if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
         result.AddError($"{option}: '{text}' is not a whole number of at least {min}.");
+        return null;
+    }
+
+    private static FailedRowsLimit? ParseFailedRows(ArgumentResult result)
+    {
+        var text = SingleToken(result);
+        if (text is null) return null;
+        if (text.EndsWith('%'))
+        {
+            if (double.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) && percent <= 100)
+                return new FailedRowsLimit(null, percent / 100);
+            result.AddError($"--max-failed-rows: '{text}' is not a percentage from 0% to 100%.");
+            return null;
+        }
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count)) return new FailedRowsLimit(count, null);
+        result.AddError($"--max-failed-rows: '{text}' is neither a whole number of rows (100) nor a percentage of the rows read (5%).");
         return null;
     }
 

@@ -14,7 +14,7 @@ public static class HostExitCode
     public const int Failed = 1;
     /// <summary>2: the command line was wrong: a missing, unknown or malformed option.</summary>
     public const int Usage = 2;
-    /// <summary>3: more rows failed than <c>--max-failed-rows</c> allows; the run was stopped.</summary>
+    /// <summary>3: more rows failed than <c>--max-failed-rows</c> allows (a count or a share), or rows failed and none was written.</summary>
     public const int TooManyFailedRows = 3;
     /// <summary>130: the run was cancelled (Ctrl-C, SIGTERM or the caller's token); rows written so far are valid.</summary>
     public const int Cancelled = 130;

@@ -95,12 +95,14 @@ public enum RunStatus
 /// <summary>The outcome of a run: status, counters, failure samples and the error that stopped it.</summary>
 public sealed class RunResult
 {
-    internal RunResult(RunStatus status, RunMetrics metrics, Exception? error, IReadOnlyList<RowFailure> failures, string? deadLetterPath, long deadLettered)
+    internal RunResult(RunStatus status, RunMetrics metrics, Exception? error, IReadOnlyList<RowFailure> failures, string? deadLetterPath, long deadLettered,
+                       IReadOnlyList<RowFailure>? allFailures = null)
     {
         Status = status;
         Metrics = metrics;
         Error = error;
         FailureSamples = failures;
+        Failures = allFailures ?? failures;
         DeadLetterPath = deadLetterPath;
         DeadLettered = deadLettered;
     }
@@ -113,6 +115,8 @@ public sealed class RunResult
     public Exception? Error { get; }
     /// <summary>The first failed rows (at most 20).</summary>
     public IReadOnlyList<RowFailure> FailureSamples { get; }
+    /// <summary>Every failed row when the run kept them all (the in-memory <c>RunAsync(rows)</c>); otherwise <see cref="FailureSamples"/>.</summary>
+    public IReadOnlyList<RowFailure> Failures { get; }
     /// <summary>The dead-letter file, when one was written.</summary>
     public string? DeadLetterPath { get; }
     /// <summary>Rows written to the dead-letter file.</summary>

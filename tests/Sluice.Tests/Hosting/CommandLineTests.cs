@@ -74,6 +74,7 @@ public class CommandLineTests
             Assert.Equal(3, o.Workers);
             Assert.Equal(2L << 30, o.MemoryLimit);
             Assert.Equal(7, o.MaxFailedRows);
+            Assert.Null(o.MaxFailedFraction);
             Assert.True(o.Ordered);
             Assert.Equal(64, o.MorselSize);
             Assert.Equal(deadLetter, o.DeadLetterPath);
@@ -81,6 +82,31 @@ public class CommandLineTests
             Assert.Equal("out.csv", host.OutputPath);
         }
         finally { File.Delete(deadLetter); }
+    }
+
+    [Theory]
+    [InlineData("5%", 0.05)]
+    [InlineData("0.5%", 0.005)]
+    [InlineData("100%", 1.0)]
+    public async Task Max_failed_rows_as_a_percentage_is_a_fraction_of_the_rows_read(string text, double fraction)
+    {
+        var host = new HostHarness();
+        await host.RunAsync(Docs, "--input", "in.jsonl", "--output", "out.jsonl", "--max-failed-rows", text, "--quiet");
+        var o = Assert.IsType<PipelineOptions>(host.Options);
+        Assert.Null(o.MaxFailedRows);
+        Assert.Equal(fraction, o.MaxFailedFraction!.Value, 10);
+    }
+
+    [Theory]
+    [InlineData("150%", "is not a percentage from 0% to 100%")]
+    [InlineData("-1", "neither a whole number of rows")]
+    [InlineData("five", "neither a whole number of rows")]
+    public async Task A_bad_max_failed_rows_is_a_usage_error(string text, string message)
+    {
+        var host = new HostHarness();
+        var code = await host.RunAsync(Docs, "--input", "in.jsonl", "--output", "out.jsonl", "--max-failed-rows", text);
+        Assert.Equal(HostExitCode.Usage, code);
+        Assert.Contains(message, host.Err);
     }
 
     [Fact]

@@ -90,6 +90,37 @@ public class HostRunTests
     }
 
     [Fact]
+    public async Task A_run_in_which_every_row_failed_and_nothing_was_written_exits_3()
+    {
+        var host = new HostHarness();
+        var code = await host.RunAsync(HostHarness.Docs("boom", "boom", "boom"), Args());
+        Assert.Equal(HostExitCode.TooManyFailedRows, code);
+        Assert.Contains("error: every row failed: 3 rows failed and none was written", host.Err);
+        Assert.Contains("boom word", host.Err);
+        Assert.Empty(host.Written);
+
+        // Rows filtered out are no failures: an empty output alone is a success.
+        var empty = new HostHarness();
+        Assert.Equal(HostExitCode.Completed, await empty.RunAsync(HostHarness.Docs("", "  "), Args()));
+    }
+
+    [Theory]
+    [InlineData("5%", 100, 6, HostExitCode.TooManyFailedRows)]  // 6 of 100 failed: over 5%, the run stops
+    [InlineData("10%", 100, 6, HostExitCode.Completed)]
+    [InlineData("50%", 10, 6, HostExitCode.TooManyFailedRows)] // too few rows to stop early: judged at the end
+    [InlineData("0%", 200, 1, HostExitCode.TooManyFailedRows)]
+    public async Task Max_failed_rows_takes_a_share_of_the_rows_read(string limit, int rows, int failing, int expected)
+    {
+        var host = new HostHarness();
+        var docs = Enumerable.Range(0, rows).Select(i => new Doc(i % (rows / failing) == 0 && i / (rows / failing) < failing ? "boom" : "fine", i)).ToList();
+        Assert.Equal(failing, docs.Count(d => d.Text == "boom"));
+        var code = await host.RunAsync(docs, Args("--max-failed-rows", limit));
+        Assert.Equal(expected, code);
+        if (expected == HostExitCode.TooManyFailedRows)
+            Assert.Contains($"more than --max-failed-rows {limit} allows", host.Err);
+    }
+
+    [Fact]
     public async Task Failed_rows_under_the_limit_still_exit_0()
     {
         var host = new HostHarness();

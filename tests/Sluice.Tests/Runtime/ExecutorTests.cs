@@ -31,6 +31,32 @@ public class ExecutorTests
     }
 
     [Fact]
+    public async Task An_in_memory_run_returns_every_failed_row_with_its_stage_and_input()
+    {
+        // 31 of 1,000 rows fail: more than the 20 samples a file-to-file run keeps.
+        var docs = Enumerable.Range(0, 1_000).Select(i => new Doc(i % 33 == 5 ? "boom" : "fine words", i)).ToList();
+        Assert.Equal(31, docs.Count(d => d.Text == "boom"));
+        var rows = await Words.Create(new PipelineOptions { Workers = 2 }).RunAsync(docs);
+        Assert.Equal(2 * 969, rows.Count);
+        Assert.Equal(31, rows.Result.RowsFailed);
+        Assert.Equal(31, rows.Failures.Count);
+        Assert.All(rows.Failures, f =>
+        {
+            Assert.Equal("Length", f.Stage);
+            Assert.Equal(nameof(InvalidOperationException), f.ErrorType);
+            Assert.Equal("boom word", f.Message);
+        });
+        // The input row as its codec writes it (this hand-written pipeline has none: the record's text, as JSON).
+        Assert.Equal(docs.Where(d => d.Text == "boom").Select(d => System.Text.Json.JsonSerializer.Serialize(d.ToString())).Order(),
+                     rows.Failures.Select(f => f.Row).Order());
+
+        // Every row failing is a failed run, not an empty success.
+        var e = await Assert.ThrowsAsync<PipelineFailedException>(() => Words.Create().RunAsync(docs.Where(d => d.Text == "boom")));
+        Assert.Contains("every row failed: 31 rows failed and none was written", e.Message);
+        Assert.Equal(31, e.Result.Failures.Count);
+    }
+
+    [Fact]
     public async Task Reports_rows_in_and_out_per_stage()
     {
         var docs = Docs(1_000);
