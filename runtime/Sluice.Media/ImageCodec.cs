@@ -82,8 +82,29 @@ public sealed partial class Image
             ImageFormat.Jpeg => DecodeJpeg(bytes, shrinkTo, mode, maxPixels),
             ImageFormat.Png => DecodePng(bytes, mode, maxPixels),
             _ => throw new ImageDecodeException(ImageFormat.Unknown,
-                $"unknown format (first bytes {Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)])}); only JPEG and PNG are supported."),
+                $"unknown format ({Describe(bytes)}, {bytes.Length:N0} bytes); only JPEG and PNG are supported."),
         };
+    }
+
+    /// <summary>
+    /// What the signature of a file that is no JPEG or PNG says it is. Only the name: messages go to dead letters
+    /// and logs, and must not carry a file's content bytes.
+    /// </summary>
+    internal static string Describe(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8)) return "a GIF image";
+        if (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8)) return "a WebP image";
+        if (bytes.StartsWith("BM"u8)) return "a BMP image";
+        if (bytes.StartsWith("II*\0"u8) || bytes.StartsWith("MM\0*"u8)) return "a TIFF image";
+        if (bytes.Length >= 12 && bytes[4..8].SequenceEqual("ftyp"u8))
+            return bytes[8..12].SequenceEqual("avif"u8) ? "an AVIF image" : bytes[8..11].SequenceEqual("hei"u8) || bytes[8..12].SequenceEqual("mif1"u8) ? "a HEIF image" : "an ISO media file";
+        if (bytes.StartsWith("%PDF"u8)) return "a PDF document";
+        var head = bytes.TrimStart(" \t\r\n"u8);
+        if (head.StartsWith("\uFEFF"u8)) head = head[3..];
+        if (head.StartsWith("<"u8)) return "markup such as HTML or XML, perhaps an error page";
+        if (head.StartsWith("{"u8) || head.StartsWith("["u8)) return "JSON text";
+        if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B) return "gzip data";
+        return "not an image signature Sluice knows";
     }
 
     /// <summary>The scale a JPEG of <paramref name="width"/>×<paramref name="height"/> decodes at for <paramref name="shrinkTo"/>.</summary>

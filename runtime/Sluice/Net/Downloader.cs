@@ -34,12 +34,19 @@ public sealed record DownloaderOptions
     /// <summary>The User-Agent header sent with every request.</summary>
     public string UserAgent { get; init; } = "Sluice/1.0";
 
+    /// <summary>
+    /// Redirects followed per attempt (301, 302, 303, 307, 308; only to http or https, never from https to http).
+    /// Default: 10.
+    /// </summary>
+    public int MaxRedirects { get; init; } = 10;
+
     /// <summary>How long a pooled connection lives before it is replaced (so DNS changes are seen). Default: 5 min.</summary>
     public TimeSpan PooledConnectionLifetime { get; init; } = TimeSpan.FromMinutes(5);
 
     internal DownloaderOptions Validate()
     {
         if (MaxRetries < 0) throw new ArgumentException($"MaxRetries must not be negative (was {MaxRetries}).");
+        if (MaxRedirects < 0) throw new ArgumentException($"MaxRedirects must not be negative (was {MaxRedirects}).");
         if (MaxBytes <= 0) throw new ArgumentException($"MaxBytes must be positive (was {MaxBytes}).");
         if (MaxConnectionsPerServer < 1) throw new ArgumentException($"MaxConnectionsPerServer must be at least 1 (was {MaxConnectionsPerServer}).");
         if (Timeout <= TimeSpan.Zero || ReadTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
@@ -82,6 +89,8 @@ public sealed class Downloader : IDisposable
             MaxConnectionsPerServer = Options.MaxConnectionsPerServer,
             ConnectTimeout = Options.ConnectTimeout,
             AutomaticDecompression = DecompressionMethods.All,
+            // Redirects are followed here (SendAsync), so that only http(s) targets are, and a refused one is named.
+            AllowAutoRedirect = false,
         };
         // Timeouts are per attempt and enforced here (total and idle), not by HttpClient.
         _http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
@@ -173,7 +182,12 @@ public sealed class Downloader : IDisposable
         }
         if (urlOrPath.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
         {
-            path = new Uri(urlOrPath, UriKind.Absolute).LocalPath;
+            if (!Uri.TryCreate(urlOrPath, UriKind.Absolute, out var file))
+                throw new NotSupportedException($"'{urlOrPath}' is not a valid file URL.");
+            // file:///path and file://localhost/path are this machine's; any other host is not a local path.
+            if (file.Host.Length > 0 && !file.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+                throw new NotSupportedException($"'{urlOrPath}': only local file URLs (file:///path or file://localhost/path) are supported, not host '{file.Host}'.");
+            path = OperatingSystem.IsWindows() && file.Host.Length == 0 ? file.LocalPath : Uri.UnescapeDataString(file.AbsolutePath);
             return Target.File;
         }
         int scheme = urlOrPath.IndexOf("://", StringComparison.Ordinal);
@@ -186,6 +200,13 @@ public sealed class Downloader : IDisposable
     private async ValueTask<Blob> ReadFileAsync(string urlOrPath, string path, CancellationToken cancellationToken)
     {
         string full = Path.GetFullPath(path);
+        // A FIFO would block the open until a writer comes, a device would never end: only regular files are read.
+        switch (LocalFile.NotARegularFile(full))
+        {
+            case null: break;
+            case "missing": throw new FileNotFoundException($"'{urlOrPath}' failed after 1 attempt: no file at '{full}'.", full);
+            case var kind: throw new DownloadException($"'{urlOrPath}' failed after 1 attempt: '{full}' is {kind}, not a regular file; not read.", urlOrPath, 1);
+        }
         FileStream file;
         try
         {
@@ -199,7 +220,14 @@ public sealed class Downloader : IDisposable
         {
             if (file.Length > Options.MaxBytes)
                 throw new DownloadException($"'{urlOrPath}' failed after 1 attempt: the file has {file.Length} bytes, more than MaxBytes ({Options.MaxBytes}).", urlOrPath, 1);
-            return await Blob.ReadAllAsync(file, file.Length, cancellationToken).ConfigureAwait(false);
+            // A local read is bounded by the same attempt Timeout as a download (a stalled network file system).
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Options.Timeout);
+            try { return await Blob.ReadAllAsync(file, file.Length, timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new DownloadException($"'{urlOrPath}' failed after 1 attempt: reading it took longer than the Timeout of {Options.Timeout.TotalSeconds:0.###} s.", urlOrPath, 1, null, e);
+            }
         }
     }
 
@@ -219,9 +247,7 @@ public sealed class Downloader : IDisposable
                 idle.CancelAfter(Options.ReadTimeout);
                 try
                 {
-                    using var request = new HttpRequestMessage(method, uri);
-                    if (body is { } b) request.Content = new ReadOnlyMemoryContent(b);
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
+                    using var response = await SendFollowingRedirectsAsync(method, uri, url, body, attempts, idle.Token).ConfigureAwait(false);
                     int status = (int)response.StatusCode;
                     if (response.IsSuccessStatusCode)
                     {
@@ -262,6 +288,45 @@ public sealed class Downloader : IDisposable
                 }
             }
             await Task.Delay(retryAfter ?? Backoff(attempts), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One attempt's request, with its redirects followed: relative or absolute Locations, only to http or https and
+    /// never from https down to http, at most <see cref="DownloaderOptions.MaxRedirects"/>; 303 turns the request
+    /// into a GET, the others keep the method and body. A redirect that is not followed fails the call, naming the target.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(HttpMethod method, Uri uri, string url, ReadOnlyMemory<byte>? body,
+                                                                        int attempts, CancellationToken cancellationToken)
+    {
+        var current = uri;
+        for (int redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(method, current);
+            if (body is { } b) request.Content = new ReadOnlyMemoryContent(b);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308)) return response;
+            using (response)
+            {
+                // The header as sent (the parsed form would drop a default port, say): the message names what the server said.
+                string? location = response.Headers.NonValidated.TryGetValues("Location", out var values) ? values.FirstOrDefault() : null;
+                if (string.IsNullOrWhiteSpace(location))
+                    throw Fail(url, attempts, $"HTTP {(int)response.StatusCode} without a Location to follow", response.StatusCode);
+                if (!Uri.TryCreate(current, location, out var next))
+                    throw Fail(url, attempts, $"redirected to '{location}', which is not a valid URL; not followed", response.StatusCode);
+                if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
+                    throw Fail(url, attempts, $"redirected to '{location}', which is not an http or https URL; not followed", response.StatusCode);
+                if (current.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+                    throw Fail(url, attempts, $"redirected from https to '{location}' (plain http); not followed", response.StatusCode);
+                if (redirects == Options.MaxRedirects)
+                    throw Fail(url, attempts, $"more than {Options.MaxRedirects} redirects (the last to '{location}')", response.StatusCode);
+                if (response.StatusCode == HttpStatusCode.SeeOther)
+                {
+                    method = HttpMethod.Get;
+                    body = null;
+                }
+                current = next;
+            }
         }
     }
 

@@ -188,6 +188,79 @@ public sealed class DownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_ResolvesFileUrlsOnLocalhostAsLocalPaths()
+    {
+        using var dir = new TempDir();
+        string path = dir["local.bin"];
+        File.WriteAllBytes(path, FaultServer.Content(64));
+        using var http = new Downloader(Fast);
+        using var blob = await http.GetAsync("file://localhost" + path, default);
+        Assert.Equal(FaultServer.Content(64), blob.Span.ToArray());
+        // Another host is no local path: refused by name.
+        var e = await Assert.ThrowsAsync<NotSupportedException>(() => http.GetAsync("file://example.com" + path, default).AsTask());
+        Assert.Contains("file://example.com", e.Message);
+        Assert.Contains("only local file URLs", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_FollowsHttpRedirectsRelativeAndAbsolute()
+    {
+        using var http = new Downloader(Fast);
+        using (var blob = await http.GetAsync(_server.Url("/redirect?to=" + Uri.EscapeDataString("/ok/500")), default))
+            Assert.Equal(FaultServer.Content(500), blob.Span.ToArray());
+        using (var blob = await http.GetAsync(_server.Url("/redirect?to=" + Uri.EscapeDataString(_server.Url("/ok/700"))), default))
+            Assert.Equal(FaultServer.Content(700), blob.Span.ToArray());
+        using (var blob = await http.GetAsync(_server.Url("/chain/5"), default))
+            Assert.Equal(FaultServer.Content(100), blob.Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData("ftp://127.0.0.1/secret")]
+    [InlineData("gopher://127.0.0.1:70/1")]
+    [InlineData("file:///etc/passwd")]
+    public async Task Get_RefusesARedirectToAnotherSchemeNamingIt(string target)
+    {
+        using var http = new Downloader(Fast);
+        string url = _server.Url("/redirect?to=" + Uri.EscapeDataString(target));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(url, default).AsTask());
+        Assert.Contains(target, e.Message);
+        Assert.Contains("not followed", e.Message);
+        Assert.Equal(1, e.Attempts); // a refusal is no transient error: not retried
+    }
+
+    [Fact]
+    public async Task Get_StopsAnEndlessRedirectChain()
+    {
+        using var http = new Downloader(Fast with { MaxRedirects = 3 });
+        var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/chain/10"), default).AsTask());
+        Assert.Contains("more than 3 redirects", e.Message);
+        var bad = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url("/redirect?to=" + Uri.EscapeDataString("http://[::1")), default).AsTask());
+        Assert.Contains("http://[::1", bad.Message);
+        Assert.DoesNotContain("UriFormatException", bad.Message);
+    }
+
+    [Fact]
+    public async Task Get_RefusesPathsThatAreNoRegularFileWithoutOpeningThem()
+    {
+        using var dir = new TempDir();
+        string fifo = dir["pipe"];
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        Assert.True(File.Exists(fifo));
+        using var http = new Downloader(Fast);
+        // Opening the FIFO would block until a writer comes: the call must be refused at once.
+        var read = http.GetAsync(fifo, default).AsTask();
+        Assert.True(await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))) == read, "reading a FIFO hung");
+        var e = await Assert.ThrowsAsync<DownloadException>(() => read);
+        Assert.Contains("is a FIFO (named pipe), not a regular file", e.Message);
+        Assert.Contains(fifo, e.Message);
+
+        e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync("/dev/zero", default).AsTask());
+        Assert.Contains("is a character device", e.Message);
+        e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(dir.Root, default).AsTask());
+        Assert.Contains("is a directory", e.Message);
+    }
+
+    [Fact]
     public async Task Get_NamesAMissingFile()
     {
         using var dir = new TempDir();

@@ -19,6 +19,8 @@ namespace Sluice.Tests.Net;
 /// <item><c>/reset/{key}</c>: Content-Length 1000, 100 bytes, then a TCP reset.</item>
 /// <item><c>/truncated/{key}</c>: Content-Length 1000, 500 bytes, then a clean close.</item>
 /// <item><c>/put/{key}</c>: records a PUT body (see <see cref="Uploads"/>), answers 204.</item>
+/// <item><c>/redirect?to=TARGET</c>: 302 with <c>Location: TARGET</c> (URL-decoded), any scheme.</item>
+/// <item><c>/chain/{n}</c>: 302 to <c>/chain/{n-1}</c>, and <c>/chain/0</c> to <c>/ok/100</c>.</item>
 /// <item>anything else: 404.</item>
 /// </list>
 /// </summary>
@@ -81,7 +83,8 @@ public sealed class FaultServer : IAsyncDisposable
         var stream = client.GetStream();
         var (method, path, headers, leftover) = await ReadHeadAsync(stream, ct);
         int hit = Hits.AddOrUpdate(path, 1, (_, n) => n + 1);
-        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string query = path.Contains('?') ? path[(path.IndexOf('?') + 1)..] : "";
+        string[] parts = path.Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
         string route = parts.Length > 0 ? parts[0] : "";
 
         switch (route)
@@ -132,6 +135,13 @@ public sealed class FaultServer : IAsyncDisposable
                 if (length > leftover.Length) await stream.ReadExactlyAsync(body.AsMemory(leftover.Length), ct);
                 Uploads[path] = body;
                 await RespondAsync(stream, 204, "No Content", [], ct);
+                break;
+            case "redirect" when query.StartsWith("to=", StringComparison.Ordinal):
+                await RespondAsync(stream, 302, "Found", [], ct, $"Location: {Uri.UnescapeDataString(query[3..])}");
+                break;
+            case "chain" when parts.Length > 1:
+                int n = int.Parse(parts[1]);
+                await RespondAsync(stream, 302, "Found", [], ct, $"Location: {(n == 0 ? "/ok/100" : $"/chain/{n - 1}")}");
                 break;
             default:
                 await RespondAsync(stream, 404, "Not Found", Encoding.ASCII.GetBytes("no such route"), ct);
