@@ -40,6 +40,13 @@ public sealed record DownloaderOptions
     /// </summary>
     public int MaxRedirects { get; init; } = 10;
 
+    /// <summary>
+    /// The folders local paths and <c>file://</c> URLs may be read from (and written to), for manifests from sources
+    /// you do not trust: a path is resolved (symbolic links, <c>..</c>) and must lie inside one of them, or the
+    /// call fails naming it. Null (the default): any path. Setting: <c>--set downloader.allowed_roots=/data:/tmp/in</c>.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedRoots { get; init; }
+
     /// <summary>How long a pooled connection lives before it is replaced (so DNS changes are seen). Default: 5 min.</summary>
     public TimeSpan PooledConnectionLifetime { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -100,7 +107,8 @@ public sealed class Downloader : IDisposable
     /// <summary>
     /// A downloader configured from the run's settings: <c>downloader.timeout</c>, <c>downloader.read_timeout</c>,
     /// <c>downloader.connect_timeout</c> (seconds), <c>downloader.retries</c>, <c>downloader.max_bytes</c>,
-    /// <c>downloader.connections</c> and <c>downloader.user_agent</c>.
+    /// <c>downloader.connections</c>, <c>downloader.user_agent</c> and <c>downloader.allowed_roots</c> (folders
+    /// separated by the platform's path separator, ':' on Linux).
     /// </summary>
     public Downloader(PipelineContext context) : this(FromSettings(context.Options)) { }
 
@@ -120,6 +128,9 @@ public sealed class Downloader : IDisposable
             MaxBytes = options.Get("downloader.max_bytes", d.MaxBytes),
             MaxConnectionsPerServer = options.Get("downloader.connections", d.MaxConnectionsPerServer),
             UserAgent = options.Get("downloader.user_agent", d.UserAgent),
+            AllowedRoots = options.Settings.TryGetValue("downloader.allowed_roots", out var roots)
+                ? roots.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : d.AllowedRoots,
         };
     }
 
@@ -151,6 +162,13 @@ public sealed class Downloader : IDisposable
             return;
         }
         string full = Path.GetFullPath(path!);
+        if (Options.AllowedRoots is not null)
+        {
+            // The nearest folder that exists decides, before any folder is made.
+            string? existing = Path.GetDirectoryName(full);
+            while (existing is not null && !Directory.Exists(existing)) existing = Path.GetDirectoryName(existing);
+            CheckAllowed(urlOrPath, existing ?? full);
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = $"{full}.{Guid.NewGuid():N}.tmp";
         try
@@ -200,6 +218,7 @@ public sealed class Downloader : IDisposable
     private async ValueTask<Blob> ReadFileAsync(string urlOrPath, string path, CancellationToken cancellationToken)
     {
         string full = Path.GetFullPath(path);
+        if (Options.AllowedRoots is not null && LocalFile.RealPath(full) is not null) CheckAllowed(urlOrPath, full);
         // A FIFO would block the open until a writer comes, a device would never end: only regular files are read.
         switch (LocalFile.NotARegularFile(full))
         {
@@ -229,6 +248,13 @@ public sealed class Downloader : IDisposable
                 throw new DownloadException($"'{urlOrPath}' failed after 1 attempt: reading it took longer than the Timeout of {Options.Timeout.TotalSeconds:0.###} s.", urlOrPath, 1, null, e);
             }
         }
+    }
+
+    private void CheckAllowed(string urlOrPath, string path)
+    {
+        if (Options.AllowedRoots is not { } roots || LocalFile.IsUnder(path, roots)) return;
+        throw new UnauthorizedAccessException(
+            $"'{urlOrPath}' is outside the folders local reads are allowed from (downloader.allowed_roots: {string.Join(Path.PathSeparator, roots)}); not read.");
     }
 
     /// <summary>Sends with retries; returns the body for a GET, null otherwise.</summary>

@@ -261,6 +261,36 @@ public sealed class DownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Allowed_roots_confine_local_reads_and_writes_through_links_and_dot_dots()
+    {
+        using var dir = new TempDir();
+        string inside = dir.Write("allowed/a.bin", "inside");
+        string outside = dir.Write("private/secret.txt", "secret");
+        string link = dir["allowed/link.txt"];
+        File.CreateSymbolicLink(link, outside);
+        using var http = new Downloader(Fast with { AllowedRoots = [dir["allowed"]] });
+
+        using (var blob = await http.GetAsync(inside, default)) Assert.Equal("inside"u8.ToArray(), blob.Span.ToArray());
+        using (var blob = await http.GetAsync(new Uri(inside).AbsoluteUri, default)) Assert.Equal(6, blob.Length);
+        foreach (var target in new[] { outside, link, dir["allowed/../private/secret.txt"], new Uri(outside).AbsoluteUri })
+        {
+            var e = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => http.GetAsync(target, default).AsTask());
+            Assert.Contains(target, e.Message);
+            Assert.Contains("outside the folders local reads are allowed from", e.Message);
+            Assert.DoesNotContain("secret\"", e.Message);
+        }
+        await http.PutAsync(dir["allowed/out/b.bin"], "b"u8.ToArray(), default);
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => http.PutAsync(dir["private/c.bin"], "c"u8.ToArray(), default).AsTask());
+        Assert.False(File.Exists(dir["private/c.bin"]));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => http.PutAsync(dir["new/deep/d.bin"], "d"u8.ToArray(), default).AsTask());
+        Assert.False(Directory.Exists(dir["new"])); // no folder made outside the roots
+
+        var settings = new PipelineOptions();
+        settings.Settings["downloader.allowed_roots"] = $"{dir["allowed"]}:/srv/data";
+        Assert.Equal([dir["allowed"], "/srv/data"], Downloader.FromSettings(settings).AllowedRoots);
+    }
+
+    [Fact]
     public async Task Get_NamesAMissingFile()
     {
         using var dir = new TempDir();

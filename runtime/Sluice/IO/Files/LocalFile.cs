@@ -40,6 +40,38 @@ internal static unsafe partial class LocalFile
         return File.Exists(path) ? null : "missing";
     }
 
+    /// <summary>
+    /// The path with every symbolic link and <c>..</c> resolved (the file system's own answer, <c>realpath(3)</c>, on
+    /// Linux), or null when it does not exist.
+    /// </summary>
+    public static string? RealPath(string path)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            byte* resolved = stackalloc byte[4097];
+            return Realpath(path, resolved) is null ? null : Marshal.PtrToStringUTF8((IntPtr)resolved);
+        }
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full) && !Directory.Exists(full)) return null;
+        return (File.Exists(full) ? File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName : null) ?? full;
+    }
+
+    /// <summary>Whether <paramref name="path"/>, resolved, is one of <paramref name="roots"/> or lies inside one, resolved.</summary>
+    public static bool IsUnder(string path, IEnumerable<string> roots)
+    {
+        if (RealPath(path) is not { } real) return false;
+        foreach (var root in roots)
+        {
+            if (RealPath(root) is not { } r) continue;
+            string prefix = r.EndsWith(Path.DirectorySeparatorChar) ? r : r + Path.DirectorySeparatorChar;
+            if (real == r || real.StartsWith(prefix, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial byte* Realpath(string path, byte* resolved);
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 }
