@@ -20,7 +20,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor UnknownColumn = Error("SLU0002",
         "Unknown column",
-        "Stage '{0}': parameter '{1}' names no column available at this point (available: {2})");
+        "Stage '{0}': parameter '{1}' names no column available at this point (available: {2}){3}");
 
     public static readonly DiagnosticDescriptor TypeMismatch = Error("SLU0003",
         "Column type mismatch",
@@ -74,10 +74,15 @@ internal static class Descriptors
         "Stage result is never read",
         "Stage '{0}' computes column '{1}', which no later stage and no output property reads; the stage is not run");
 
-    public static readonly DiagnosticDescriptor NoCodec = new("SLU1002",
+    public static readonly DiagnosticDescriptor AsyncWithoutCancellation = Warning("SLU1003",
+        "Async stage takes no CancellationToken",
+        "Async stage '{0}' takes no CancellationToken: Ctrl-C, --max-failed-rows and a failing run cannot stop its calls, which run until they end by themselves; add a 'CancellationToken ct' parameter and pass it on");
+
+    // A warning (it was information, which dotnet build does not show): a record that cannot go to files fails
+    // as soon as a file source or sink is used, so say so where the record is declared.
+    public static readonly DiagnosticDescriptor NoCodec = Warning("SLU1002",
         "Record type has no JSON/CSV codec",
-        "{0} has property '{1}' of type {2}, which JSON Lines and CSV files cannot hold; file sources and sinks cannot be used with it",
-        Category, DiagnosticSeverity.Info, true, helpLinkUri: Help + "#slu1002");
+        "{0} has property '{1}' of type {2}, which JSON Lines and CSV files cannot hold; file sources and sinks cannot be used with it (in memory it runs)");
 
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -97,6 +102,7 @@ internal static class Descriptors
         "SLU0014" => DuplicateResource,
         "SLU1001" => UnusedStage,
         "SLU1002" => NoCodec,
+        "SLU1003" => AsyncWithoutCancellation,
         _ => throw new System.ArgumentException("Unknown diagnostic " + id),
     };
 }

@@ -68,7 +68,12 @@ internal sealed class Parser
         string access = cls.DeclaredAccessibility == Accessibility.Public
                         && IsPublic(input) && IsPublic(output) ? "public" : "internal";
 
-        PipelineResult Fail() => new(name, ns, access, null, null, _diagnostics.ToEquatableArray());
+        // Even a pipeline with errors gets its entry points (typed when the records are known), so that one
+        // mistake gives its one SLU diagnostic and no CS0117 for every call of Create or RunAsync.
+        bool typed = input is { TypeKind: not TypeKind.Error } && output is { TypeKind: not TypeKind.Error };
+        PipelineResult Fail() => new(name, ns, access, null, null, _diagnostics.ToEquatableArray(),
+            typed ? input!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null,
+            typed ? output!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null);
 
         bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
         if (!cls.IsStatic || !isPartial || cls.ContainingType is not null || cls.IsGenericType)
@@ -244,10 +249,18 @@ internal sealed class Parser
                 break;
         }
 
-        if (maxConcurrency < 0 || (maxConcurrency > 0 && kind != StageKind.Async))
-            return BadOption(method, maxConcurrency < 0 ? "MaxConcurrency must be positive" : "MaxConcurrency applies to async stages (returning Task<T> or ValueTask<T>) only");
-        if (batchSize < 0 || (batchSize > 0 && kind != StageKind.Batch))
-            return BadOption(method, batchSize < 0 ? "BatchSize must be positive" : "BatchSize applies to batch stages (with Span<T> output parameters) only");
+        bool setConcurrency = data.NamedArguments.Any(a => a.Key == "MaxConcurrency");
+        bool setBatch = data.NamedArguments.Any(a => a.Key == "BatchSize");
+        if (maxConcurrency < 0 || (setConcurrency && maxConcurrency == 0))
+            return BadOption(method, $"MaxConcurrency must be at least 1 (was {maxConcurrency}); leave it out for the default of 16");
+        if (setConcurrency && kind != StageKind.Async)
+            return BadOption(method, "MaxConcurrency applies to async stages (returning Task<T> or ValueTask<T>) only");
+        if (batchSize < 0 || (setBatch && batchSize == 0))
+            return BadOption(method, $"BatchSize must be at least 1 (was {batchSize}); leave it out for the default of 64");
+        if (setBatch && kind != StageKind.Batch)
+            return BadOption(method, "BatchSize applies to batch stages (with Span<T> output parameters) only");
+        if (kind == StageKind.Async && !parameters.Any(p => Is(p.Type, _cancellationToken)))
+            Report(Descriptors.AsyncWithoutCancellation, location, method.Name);
         if (device != 0 && kind != StageKind.Batch)
             return BadOption(method, "Device applies to batch stages only");
         if (kind == StageKind.Async && maxConcurrency == 0) maxConcurrency = 16;
@@ -317,13 +330,25 @@ internal sealed class Parser
             if (r >= 0) { bound.Add(new ParamModel(ParamKind.Resource, r, p.Name)); continue; }
             ok = false;
             if (LooksLikeColumn(type, columnSymbols))
-                Report(Descriptors.UnknownColumn, p.Locations.FirstOrDefault(), method.Name, p.Name, Available(columns.Take(available)));
+                Report(Descriptors.UnknownColumn, p.Locations.FirstOrDefault(), method.Name, p.Name, Available(columns.Take(available)),
+                    Hint(p.Name, method, columns.Take(available)));
             else
                 Report(Descriptors.UnresolvedResource, p.Locations.FirstOrDefault(), method.Name, p.Name, Short(type), Pascal(p.Name));
         }
-        if (!ok) return null;
-
         if (valueType is not null) writes.Insert(0, (method.Name, valueType, location));
+        if (!ok)
+        {
+            // The stage is broken, but its columns exist: later stages and the output that read them must not
+            // report them missing too (one mistake, one diagnostic).
+            foreach (var (colName, type, _) in writes)
+            {
+                if (columns.Any(x => string.Equals(x.Name, colName, StringComparison.OrdinalIgnoreCase))) continue;
+                _brokenProducers[columns.Count] = method.Name;
+                columns.Add(new ColumnModel(colName, Type(type), -2));
+                columnSymbols.Add(type);
+            }
+            return null;
+        }
         if (kind == StageKind.Batch && writes.Count == 0)
             return BadSignature(method, "a batch stage needs at least one Span<T> output parameter");
 
@@ -347,8 +372,48 @@ internal sealed class Parser
     }
 
     private readonly List<string> _stageNames = new();
+    private readonly Dictionary<int, string> _brokenProducers = new(); // columns of stages that failed to bind
 
-    private string ProducerName(List<ColumnModel> columns, int column) => _stageNames[columns[column].Producer];
+    private string ProducerName(List<ColumnModel> columns, int column) =>
+        columns[column].Producer == -2 ? _brokenProducers[column] : _stageNames[columns[column].Producer];
+
+    /// <summary>
+    /// SLU0002's hint: the stage that makes the column but comes later (stages run in declaration order), or the
+    /// available column whose name is closest (a typo), or nothing.
+    /// </summary>
+    private string Hint(string parameter, IMethodSymbol method, IEnumerable<ColumnModel> available)
+    {
+        var later = method.ContainingType.GetMembers().OfType<IMethodSymbol>()
+            .FirstOrDefault(m => !SymbolEqualityComparer.Default.Equals(m, method)
+                                 && string.Equals(m.Name, parameter, StringComparison.OrdinalIgnoreCase)
+                                 && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "Sluice.StageAttribute" or "Sluice.ExplodeAttribute"));
+        if (later is not null)
+            return $"; column '{later.Name}' is made by stage '{later.Name}', which is declared after '{method.Name}': stages run in declaration order, so move it before";
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var c in available)
+        {
+            int d = Distance(parameter.ToLowerInvariant(), c.Name.ToLowerInvariant());
+            if (d < bestDistance) { bestDistance = d; best = c.Name; }
+        }
+        return best is not null && bestDistance <= Math.Max(1, parameter.Length / 3) ? $"; did you mean '{char.ToLowerInvariant(best[0]) + best.Substring(1)}'?" : "";
+    }
+
+    // Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1.
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
+    }
 
     private StageModel? BadSignature(IMethodSymbol method, string why)
     {

@@ -39,8 +39,15 @@ internal sealed class Emitter
         var w = new SourceWriter();
         Header(w, result.Namespace);
         w.Open($"static partial class {result.ClassName}");
+        string error = $"throw new global::System.InvalidOperationException(\"Pipeline '{result.ClassName}' has compile-time errors (see its SLU diagnostics).\")";
+        // Typed like the real entry points, so that calls of them compile and only the SLU errors are reported.
         w.Line("/// <summary>Not available: the pipeline has compile-time errors (see the SLU diagnostics).</summary>");
-        w.Line($"{result.Accessibility} static object Create(object? options = null) => throw new global::System.InvalidOperationException(\"Pipeline '{result.ClassName}' has compile-time errors.\");");
+        if (result.InputTypeName is { } tin && result.OutputTypeName is { } tout)
+            w.Line($"{result.Accessibility} static {G}Pipeline<{tin}, {tout}> Create({G}PipelineOptions? options = null) => {error};");
+        else
+            w.Line($"{result.Accessibility} static object Create(object? options = null) => {error};");
+        w.Line("/// <summary>Not available: the pipeline has compile-time errors (see the SLU diagnostics).</summary>");
+        w.Line($"{result.Accessibility} static global::System.Threading.Tasks.Task<int> RunAsync(string[] args, global::System.Threading.CancellationToken cancellationToken = default) => {error};");
         w.Close();
         if (result.Namespace is not null) w.Close();
         return w.ToString();
@@ -103,7 +110,9 @@ internal sealed class Emitter
         _w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
         _w.Open("internal static void __RegisterSluiceCodecs()");
         if (_m.Input.CodecSupported) _w.Line($"{G}RowCodec<{_in}>.Default ??= new __InputCodec();");
+        else if (_m.Input.CodecProblem is { } inWhy) _w.Line($"{G}RowCodec<{_in}>.Unsupported ??= {Str(inWhy)};");
         if (!sameType && _m.Output.CodecSupported) _w.Line($"{G}RowCodec<{_out}>.Default ??= new __OutputCodec();");
+        else if (!sameType && _m.Output.CodecProblem is { } outWhy) _w.Line($"{G}RowCodec<{_out}>.Unsupported ??= {Str(outWhy)};");
         _w.Close();
         _w.Line();
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -52,7 +53,12 @@ internal sealed record RecordModel(
     EquatableArray<PropertyModel> Properties,
     EquatableArray<int> ConstructorArguments,  // property indices in constructor parameter order
     bool CanConstruct,
-    bool CodecSupported);
+    bool CodecSupported)
+{
+    /// <summary>The first property JSON Lines and CSV cannot hold, as the run-time error says it (null when the codec is supported).</summary>
+    public string? CodecProblem => Properties.FirstOrDefault(p => p.Type.Codec == CodecKind.None) is { } bad
+        ? $"its property '{bad.Name}' is {bad.Type.Display}, which JSON Lines and CSV cannot hold" : null;
+}
 
 /// <summary>Where a diagnostic points, without a SyntaxTree.</summary>
 internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
@@ -80,4 +86,5 @@ internal sealed record PipelineModel(
     EquatableArray<int> OutputColumns);   // per output property: the column it comes from
 
 /// <summary>The transform's result: a model to emit (null when the pipeline has errors) and diagnostics.</summary>
-internal sealed record PipelineResult(string ClassName, string? Namespace, string Accessibility, PipelineModel? Model, Plan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record PipelineResult(string ClassName, string? Namespace, string Accessibility, PipelineModel? Model, Plan? Plan, EquatableArray<DiagnosticInfo> Diagnostics,
+    string? InputTypeName = null, string? OutputTypeName = null); // the record types when known, for the entry points of a broken pipeline

@@ -63,6 +63,9 @@ public class DiagnosticTests
         { "SLU1001",
           "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static int Twice(int size) => size * 2; }",
           "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; }" },
+        { "SLU1003",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static async Task<int> Length(string url) { await Task.Delay(1); return url.Length; } }",
+          "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static async Task<int> Length(string url, CancellationToken ct) { await Task.Delay(1, ct); return url.Length; } }" },
         { "SLU1002",
           "public sealed record Out5(string Url, int Length, object Extra); [Pipeline(typeof(In), typeof(Out5))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static object Extra(int size) => size; }",
           "public sealed record Out5(string Url, int Length, long Extra); [Pipeline(typeof(In), typeof(Out5))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static long Extra(int size) => size; }" },
@@ -103,12 +106,56 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void A_column_written_later_is_not_available_earlier()
+    public void A_column_written_later_is_not_available_earlier_and_the_message_says_where_it_is_made()
     {
         var (generator, _, _) = GeneratorHarness.Run(Records +
             "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Twice(int length) => length * 2; [Stage] static int Length(string url) => url.Length; }");
         var d = Assert.Single(generator, x => x.Id == "SLU0002");
         Assert.Contains("'Twice'", d.GetMessage());
+        Assert.Contains("column 'Length' is made by stage 'Length', which is declared after 'Twice': stages run in declaration order", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_misspelt_column_gets_a_did_you_mean()
+    {
+        var (generator, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string ulr) => ulr.Length; }");
+        var d = Assert.Single(generator, x => x.Id == "SLU0002");
+        Assert.EndsWith("; did you mean 'url'?", d.GetMessage());
+        (generator, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string address) => address.Length; }");
+        Assert.DoesNotContain("did you mean", Assert.Single(generator, x => x.Id == "SLU0002").GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Stage(MaxConcurrency = 0)] static async Task<int> Length(string url, CancellationToken ct) { await Task.Delay(1, ct); return url.Length; }", "MaxConcurrency must be at least 1 (was 0)")]
+    [InlineData("[Stage(BatchSize = 0)] static void Length(ReadOnlySpan<string> url, Span<int> length) { }", "BatchSize must be at least 1 (was 0)")]
+    public void A_zero_concurrency_or_batch_size_is_an_error(string stage, string message)
+    {
+        var (generator, _, _) = GeneratorHarness.Run(Records + "[Pipeline(typeof(In), typeof(Out))] public static partial class P { " + stage + " }");
+        var d = Assert.Single(generator, x => x.Id == "SLU0011");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains(message, d.GetMessage());
+    }
+
+    [Fact]
+    public void One_mistake_gives_one_diagnostic_and_the_calls_of_the_entry_points_still_compile()
+    {
+        // A misnamed parameter in the stage that makes an output column: before, the output column was reported
+        // missing too (a false SLU0004), and every call of Create or RunAsync failed with CS0117.
+        var (generator, compiled, _) = GeneratorHarness.Run(Records + """
+            [Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string link) => link.Length; }
+            public static class Program
+            {
+                public static async Task<int> Main(string[] args)
+                {
+                    var rows = await P.Create(new PipelineOptions { Workers = 2 }).RunAsync(new[] { new In("a", 1) });
+                    return rows.Count + await P.RunAsync(args);
+                }
+            }
+            """);
+        Assert.Equal(["SLU0002"], generator.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id));
+        Assert.Empty(compiled.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
     [Fact]

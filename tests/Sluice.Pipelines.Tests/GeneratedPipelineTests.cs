@@ -5,6 +5,20 @@ namespace Sluice.Pipelines.Tests;
 
 public class GeneratedPipelineTests
 {
+    [Fact]
+    public async Task A_record_files_cannot_hold_runs_in_memory_and_says_why_it_cannot_go_to_a_file()
+    {
+        var rows = await OpaqueOutput.Create().RunAsync(new[] { new Slotted(1), new Slotted(2) });
+        Assert.Equal([1, 2], rows.Select(r => (int)r.Extra).Order());
+
+        string path = Path.Combine(Path.GetTempPath(), $"sluice-opaque-{Guid.NewGuid():N}.jsonl");
+        var e = await Assert.ThrowsAsync<PipelineFailedException>(() =>
+            OpaqueOutput.Create().RunAsync(Source.From(new[] { new Slotted(1) }), Sink.JsonLines<Opaque>(path)));
+        Assert.Contains("Opaque cannot be read from or written to files: its property 'Extra' is object, which JSON Lines and CSV cannot hold (SLU1002)", e.Message);
+        Assert.DoesNotContain("No row codec", e.Message);
+        File.Delete(path);
+    }
+
     private static List<Doc> Docs(int n) => Enumerable.Range(0, n)
         .Select(i => new Doc(i % 10 == 0 ? "   " : $" Alpha beta{i % 7} G ", i)).ToList();
 

@@ -80,3 +80,14 @@ public static partial class TensorBatches
         }
     }
 }
+
+public sealed record Opaque(int Id, object Extra);
+
+// On purpose: a record files cannot hold (SLU1002 is a warning; the run-time error must say why).
+#pragma warning disable SLU1002
+[Pipeline(typeof(Slotted), typeof(Opaque))]
+public static partial class OpaqueOutput
+{
+    [Stage] static object Extra(int id) => id;
+}
+#pragma warning restore SLU1002

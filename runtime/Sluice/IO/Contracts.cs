@@ -58,8 +58,7 @@ public sealed class SourceContext<T>
     public RowCodec<T>? Codec { get; }
 
     /// <summary>The codec, or a clear error when <typeparamref name="T"/> has none.</summary>
-    public RowCodec<T> RequireCodec() => Codec ?? RowCodec<T>.Default ?? throw new InvalidOperationException(
-        $"No row codec for {typeof(T).Name}: file sources and sinks need a type that is the input or output of a [Pipeline].");
+    public RowCodec<T> RequireCodec() => Codec ?? RowCodec<T>.Default ?? throw RowCodec<T>.Missing();
 
     /// <summary>
     /// Reports a row that cannot be read (<paramref name="location"/> like "in.jsonl:12", the problem,
@@ -103,8 +102,7 @@ public sealed class SinkContext<T>
     public RowCodec<T>? Codec { get; }
 
     /// <summary>The codec, or a clear error when <typeparamref name="T"/> has none.</summary>
-    public RowCodec<T> RequireCodec() => Codec ?? RowCodec<T>.Default ?? throw new InvalidOperationException(
-        $"No row codec for {typeof(T).Name}: file sources and sinks need a type that is the input or output of a [Pipeline].");
+    public RowCodec<T> RequireCodec() => Codec ?? RowCodec<T>.Default ?? throw RowCodec<T>.Missing();
 }
 
 /// <summary>A column of a record type: its name (the property's) and CLR type.</summary>
@@ -121,6 +119,17 @@ public abstract class RowCodec<T>
 {
     /// <summary>The codec registered for <typeparamref name="T"/> (set by generated module initializers).</summary>
     public static RowCodec<T>? Default { get; set; }
+
+    /// <summary>
+    /// Why <typeparamref name="T"/>, the record of a pipeline, has no codec (a property files cannot hold; set by the
+    /// generated module initializer, SLU1002), or null.
+    /// </summary>
+    public static string? Unsupported { get; set; }
+
+    /// <summary>The error for a file source or sink over <typeparamref name="T"/> without a codec: why there is none, when known.</summary>
+    internal static InvalidOperationException Missing() => new(Unsupported is { } why
+        ? $"{typeof(T).Name} cannot be read from or written to files: {why} (SLU1002). Use it in memory (Source.From, Sink.To), or give the property a type JSON Lines and CSV can hold."
+        : $"No row codec for {typeof(T).Name}: file sources and sinks need a type that is the input or output of a [Pipeline].");
 
     /// <summary>The record's columns in declaration order.</summary>
     public abstract IReadOnlyList<ColumnInfo> Columns { get; }
