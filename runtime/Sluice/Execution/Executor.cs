@@ -91,6 +91,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         Exception? error = null;
         ISinkWriter<TOut>? writer = null;
         bool completed = false;
+        string? partialOutput = null;
         try
         {
             writer = sink.Open(new SinkContext<TOut>(_plan.OutputCodec ?? RowCodec<TOut>.Default));
@@ -105,6 +106,9 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 tasks.AddRange(StartSegment(s, ct).Select(Guard));
             if (!_inlineSink) tasks.Add(Guard(Task.Run(() => SinkAsync(ct), CancellationToken.None)));
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            // Every row got through, but too many of them failed (or all did, and nothing was written): a failed
+            // run, decided before the output is committed, so it does not replace the old one.
+            if (_run.FinalVerdict() is { } verdict) throw verdict;
             await writer.CompleteAsync(ct).ConfigureAwait(false);
             completed = true;
         }
@@ -125,23 +129,29 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             {
                 try { await writer.DisposeAsync().ConfigureAwait(false); }
                 catch (Exception e) { error ??= e; completed = false; }
+                // A file knows how many rows it holds; the count goes by it, so the report and the file agree
+                // even when a stop cut a write short.
+                if (writer is IFileOutputWriter file)
+                {
+                    Volatile.Write(ref _run.Metrics.RowsWrittenValue, file.RowsInFile);
+                    partialOutput = file.PartialPath;
+                }
             }
-            _run.DeadLetter.Dispose();
+            try { _run.DeadLetter.Close(completed); }
+            catch (Exception e) { error ??= e; completed = false; }
             _run.Metrics.Stop();
             _run.Budget.Close();
         }
 
-        // Every row got through, but too many of them failed (or all did, and nothing was written): a failed run.
-        if (completed && _run.FinalVerdict() is { } verdict)
-        {
-            error = verdict;
-            completed = false;
-        }
         var status = completed ? RunStatus.Completed
             : error is OperationCanceledException ? RunStatus.Cancelled
             : RunStatus.Failed;
         return new RunResult(status, _run.Metrics, status == RunStatus.Failed ? error : null, _run.Samples,
-                             _run.DeadLetter.Path, _run.DeadLetter.Written, _run.AllFailures);
+                             _run.DeadLetter.Path, _run.DeadLetter.Written, _run.AllFailures)
+        {
+            PartialOutputPath = partialOutput,
+            PartialDeadLetterPath = _run.DeadLetter.PartialPath,
+        };
 
         // The first real error wins; cancellations caused by it are not reported over it.
         Task Guard(Task t) => t.ContinueWith(x =>

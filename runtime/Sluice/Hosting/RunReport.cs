@@ -50,6 +50,11 @@ internal static class RunReport
         if (r.DeadLetterPath is { } dl) w.WriteString("deadLetterPath", dl);
         else w.WriteNull("deadLetterPath");
         w.WriteNumber("deadLettered", r.DeadLettered);
+        // A run that did not complete leaves the output and dead letters as they were; its rows are here.
+        if (r.PartialOutputPath is { } po) w.WriteString("partialOutput", po);
+        else w.WriteNull("partialOutput");
+        if (r.PartialDeadLetterPath is { } pd) w.WriteString("partialDeadLetter", pd);
+        else w.WriteNull("partialDeadLetter");
 
         w.WriteStartArray("stages");
         foreach (var s in m.Stages)

@@ -15,8 +15,7 @@ internal static class RunSummary
         w.WriteLine(r.Status switch
         {
             RunStatus.Completed => $"Completed in {Format.Duration(m.Elapsed)}: {counts}.",
-            RunStatus.Cancelled => $"Cancelled after {Format.Duration(m.Elapsed)}: {counts}. " +
-                                   $"The {Format.Count(r.RowsWritten)} rows written to {output} are complete; the file is valid.",
+            RunStatus.Cancelled => $"Cancelled after {Format.Duration(m.Elapsed)}: {counts}.",
             _ when o.ExitCode == HostExitCode.TooManyFailedRows =>
                 $"Stopped after {Format.Duration(m.Elapsed)} (more rows failed than --max-failed-rows allows): {counts}.",
             _ => $"Failed after {Format.Duration(m.Elapsed)}: {counts}.",
@@ -27,8 +26,19 @@ internal static class RunSummary
             ? $"peak {MemorySize.Format(m.PeakBytesInFlight)} in flight, limit {MemorySize.Format(limit)}"
             : $"peak {MemorySize.Format(m.PeakBytesInFlight)} in flight, no limit");
         Line(w, "working set", $"peak {MemorySize.Format(o.PeakWorkingSet)}");
-        Line(w, "output", $"{output} ({Format.Count(r.RowsWritten)} rows)");
-        if (r.DeadLetterPath is not null)
+        if (r.Status == RunStatus.Completed)
+            Line(w, "output", $"{output} ({Format.Count(r.RowsWritten)} rows)");
+        else if (r.PartialOutputPath is { } partial)
+            Line(w, "output", $"{output} left as it was; the {Format.Count(r.RowsWritten)} rows written, each complete, are in {partial}");
+        else if (r.RowsWritten == 0)
+            Line(w, "output", $"{output} left as it was (no row written)");
+        else
+            Line(w, "output", $"{output} ({Format.Count(r.RowsWritten)} rows written before the run stopped, each complete)");
+        if (r.DeadLetterPath is not null && r.Status != RunStatus.Completed)
+            Line(w, "dead letter", r.PartialDeadLetterPath is { } partialDead
+                ? $"{r.DeadLetterPath} left as it was; the {Format.Count(r.DeadLettered)} rows are in {partialDead}"
+                : $"{r.DeadLetterPath} left as it was (no row)");
+        else if (r.DeadLetterPath is not null)
             Line(w, "dead letter", $"{r.DeadLetterPath} ({Format.Count(r.DeadLettered)} rows)");
         else if (r.RowsFailed > 0)
             Line(w, "dead letter", "none: failed rows were counted, not written (use --dead-letter FILE to keep them)");

@@ -121,6 +121,13 @@ public sealed class RunResult
     public string? DeadLetterPath { get; }
     /// <summary>Rows written to the dead-letter file.</summary>
     public long DeadLettered { get; }
+    /// <summary>
+    /// A file output of a run that did not complete: the old output is left as it was, and the rows this run wrote
+    /// are in this file (<c>out.partial.jsonl</c>); null when the run completed or wrote no row.
+    /// </summary>
+    public string? PartialOutputPath { get; internal init; }
+    /// <summary>As <see cref="PartialOutputPath"/>, for the dead-letter file.</summary>
+    public string? PartialDeadLetterPath { get; internal init; }
     /// <summary>Rows read.</summary>
     public long RowsRead => Metrics.RowsRead;
     /// <summary>Rows written.</summary>

@@ -193,7 +193,7 @@ public class HostRunTests
         var code = await host.RunAsync(Source.From(EndlessDocs(cts, cancelAfter: 2000)), Args(), cts.Token);
         Assert.Equal(HostExitCode.Cancelled, code);
         Assert.Contains("Cancelled after", host.Err);
-        Assert.Contains($"The {host.Written.Count:N0} rows written to out.jsonl are complete", host.Err);
+        Assert.Contains($"out.jsonl ({host.Written.Count:N0} rows written before the run stopped, each complete)", host.Err);
         Assert.DoesNotContain("error:", host.Err);
     }
 

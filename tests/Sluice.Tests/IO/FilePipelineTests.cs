@@ -67,7 +67,62 @@ public class FilePipelineTests
 
         Assert.Equal(RunStatus.Failed, result.Status);
         Assert.IsType<MaxFailedRowsExceededException>(result.Error);
-        Assert.All(File.ReadAllLines(dir["out.jsonl"]), l => JsonDocument.Parse(l).Dispose()); // what was written is whole
+        // A failed run does not make out.jsonl; what it wrote is whole, in the partial file, and counted.
+        Assert.False(File.Exists(dir["out.jsonl"]));
+        if (result.PartialOutputPath is { } partial)
+        {
+            Assert.Equal(dir["out.partial.jsonl"], partial);
+            var lines = File.ReadAllLines(partial);
+            Assert.All(lines, l => JsonDocument.Parse(l).Dispose());
+            Assert.Equal(result.RowsWritten, lines.Length);
+        }
+        else Assert.Equal(0, result.RowsWritten);
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_to_start_leaves_the_old_output_and_dead_letters_untouched_and_no_empty_files()
+    {
+        using var dir = new TempDir();
+        string output = dir.Write("out.jsonl", "{\"old\":1}\n");
+        string dead = dir.Write("dead.jsonl", "{\"old\":2}\n");
+        var result = await WordsWithCodecs(new PipelineOptions { DeadLetterPath = dead })
+            .Start(Source.JsonLines<Doc>(dir["missing.jsonl"]), Sink.JsonLines<WordRow>(output)).Completion;
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal("{\"old\":1}\n", File.ReadAllText(output));
+        Assert.Equal("{\"old\":2}\n", File.ReadAllText(dead));
+        Assert.Equal(["dead.jsonl", "out.jsonl"], Directory.GetFiles(dir.Root).Select(Path.GetFileName).Order());
+        Assert.Null(result.PartialOutputPath);
+        Assert.Null(result.PartialDeadLetterPath);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_keeps_the_old_output_and_its_rows_in_a_partial_file_that_the_counts_agree_with()
+    {
+        using var dir = new TempDir();
+        string output = dir.Write("out.jsonl", "{\"old\":1}\n");
+        string dead = dir["dead.jsonl"];
+        using var cts = new CancellationTokenSource();
+        async IAsyncEnumerable<Doc> Endless()
+        {
+            for (int i = 0; ; i++)
+            {
+                if (i == 20_000) cts.Cancel();
+                yield return new Doc(i % 97 == 0 ? "boom" : $"alpha beta{i % 7}", i);
+                if (i % 1000 == 0) await Task.Yield();
+            }
+        }
+        var result = await WordsWithCodecs(new PipelineOptions { DeadLetterPath = dead, Workers = 2 })
+            .Start(Source.From(Endless()), Sink.JsonLines<WordRow>(output), cts.Token).Completion;
+        Assert.Equal(RunStatus.Cancelled, result.Status);
+        Assert.Equal("{\"old\":1}\n", File.ReadAllText(output));
+        Assert.False(File.Exists(dead));
+        Assert.Equal(dir["out.partial.jsonl"], result.PartialOutputPath);
+        var lines = File.ReadAllLines(result.PartialOutputPath!);
+        Assert.True(lines.Length > 0);
+        Assert.All(lines, l => JsonDocument.Parse(l).Dispose());
+        Assert.Equal(result.RowsWritten, lines.Length); // the count is the file's
+        Assert.Equal(dir["dead.partial.jsonl"], result.PartialDeadLetterPath);
+        Assert.Equal(result.DeadLettered, File.ReadAllLines(result.PartialDeadLetterPath!).Length);
     }
 
     [Fact]

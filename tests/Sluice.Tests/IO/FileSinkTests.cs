@@ -74,14 +74,19 @@ public class FileSinkTests
     [InlineData("out.jsonl")]
     [InlineData("out.csv")]
     [InlineData("out.jsonl.gz")]
-    public async Task A_sink_disposed_without_Complete_leaves_a_valid_file_of_the_rows_written(string name)
+    public async Task A_sink_disposed_without_Complete_leaves_the_old_file_and_a_valid_partial_file_of_the_rows_written(string name)
     {
         using var dir = new TempDir();
-        string path = dir[name];
-        var sink = (FileSink<Item>)Sink.File<Item>(path);
+        string target = dir[name];
+        File.WriteAllText(target, "the previous run's output");
+        var sink = (FileSink<Item>)Sink.File<Item>(target);
         sink.FlushBytes = 100; // some rows reach the file before the end, some are still buffered
         var items = Enumerable.Range(0, 50).Select(i => IoTest.Items[i % IoTest.Items.Length] with { Count = i }).ToList();
         await IoTest.WriteAllAsync(sink, Codec, items, complete: false);
+
+        Assert.Equal("the previous run's output", File.ReadAllText(target));
+        string path = OutputFiles.PartialPath(target);
+        Assert.Equal(dir[name.Replace("out.", "out.partial.")], path);
 
         if (name.EndsWith(".csv"))
         {
@@ -108,7 +113,33 @@ public class FileSinkTests
             await writer.WriteAsync(new[] { IoTest.Items[0] with { Count = 2 }, halfWritten }, default));
         await writer.DisposeAsync();
 
-        Assert.Equal("Name,Count,Score,Active,Color,Tags\nplain,1,0.5,true,Red,1 2 3\nplain,2,0.5,true,Red,1 2 3\n", File.ReadAllText(path));
+        Assert.False(File.Exists(path)); // not completed: the rows are in the partial file
+        Assert.Equal("plain,1,0.5,true,Red,1 2 3\nplain,2,0.5,true,Red,1 2 3\n".Length + "Name,Count,Score,Active,Color,Tags\n".Length,
+                     File.ReadAllText(dir["out.partial.csv"]).Length);
+        Assert.Equal("Name,Count,Score,Active,Color,Tags\nplain,1,0.5,true,Red,1 2 3\nplain,2,0.5,true,Red,1 2 3\n", File.ReadAllText(dir["out.partial.csv"]));
+        Assert.Equal(2, ((IFileOutputWriter)writer).RowsInFile);
+    }
+
+    [Fact]
+    public async Task A_completed_sink_replaces_the_old_file_and_an_unwritten_one_leaves_nothing_behind()
+    {
+        using var dir = new TempDir();
+        string target = dir["out.jsonl"];
+        File.WriteAllText(target, "old\n");
+        var writer = Sink.JsonLines<Item>(target).Open(new SinkContext<Item>(Codec));
+        await writer.WriteAsync(IoTest.Items, default);
+        Assert.Equal("old\n", File.ReadAllText(target)); // not replaced while the run writes
+        await writer.CompleteAsync(default);
+        await writer.DisposeAsync();
+        Assert.Equal(IoTest.Items.Length, ParseLines(File.ReadAllText(target)).Count);
+        Assert.Equal(["out.jsonl"], Directory.GetFiles(dir.Root).Select(Path.GetFileName));
+
+        // A run that fails before its first row (a missing input, say): the old output stays, no 0-byte file.
+        var failed = Sink.JsonLines<Item>(target).Open(new SinkContext<Item>(Codec));
+        await failed.DisposeAsync();
+        Assert.Equal(IoTest.Items.Length, ParseLines(File.ReadAllText(target)).Count);
+        Assert.Equal(["out.jsonl"], Directory.GetFiles(dir.Root).Select(Path.GetFileName));
+        Assert.Null(((IFileOutputWriter)failed).PartialPath);
     }
 
     [Fact]

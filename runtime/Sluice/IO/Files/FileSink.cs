@@ -19,7 +19,11 @@ public static partial class Sink
         string.IsNullOrWhiteSpace(path) ? throw new ArgumentException("Name an output file.", nameof(path)) : path;
 }
 
-/// <summary>Rows to one file, written in place (the file is replaced when a run opens the sink).</summary>
+/// <summary>
+/// Rows to one file. A run writes them to <see cref="OutputFiles.PartialPath"/> (<c>out.partial.jsonl</c> beside
+/// <c>out.jsonl</c>) and renames that over the target when it completes, so a run that fails or is cancelled never
+/// replaces the old output: its rows stay in the partial file, whose name says what it is (none when no row was written).
+/// </summary>
 internal sealed class FileSink<T>(FileSpec file) : ISink<T>
 {
     public string Description => file.Path;
@@ -40,7 +44,7 @@ internal sealed class FileSink<T>(FileSpec file) : ISink<T>
 /// line is a complete JSON object or CSV row after the header. A row whose codec throws is cut from the
 /// buffer before the error goes on. Gzip output is finished properly in all these cases.
 /// </summary>
-internal sealed class FileSinkWriter<T> : ISinkWriter<T>
+internal sealed class FileSinkWriter<T> : ISinkWriter<T>, IFileOutputWriter
 {
     private static readonly JsonWriterOptions s_json = new()
     {
@@ -53,16 +57,21 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>
     private readonly ByteBuffer _buffer;
     private readonly Utf8JsonWriter? _json;
     private readonly CsvRowWriter? _csv;
+    private readonly string _target;
+    private readonly string _partial;
     private Stream? _stream;
+    private long _buffered; // rows formatted into the buffer, not yet in the file
 
     public FileSinkWriter(FileSpec file, RowCodec<T> codec, int flushBytes)
     {
         _codec = codec;
         _flushBytes = flushBytes;
         _buffer = new ByteBuffer(Math.Min(flushBytes, 1 << 16) + 4096);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(file.Path));
+        _target = Path.GetFullPath(file.Path);
+        _partial = OutputFiles.PartialPath(_target);
+        string? dir = Path.GetDirectoryName(_target);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        Stream stream = new FileStream(file.Path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
+        Stream stream = new FileStream(_partial, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
         // Fastest: gzip at level 1 keeps up with the pipeline; the files are a little larger than at level 6.
         _stream = file.Gzip ? new GZipStream(stream, CompressionLevel.Fastest) : stream;
 
@@ -88,11 +97,18 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>
         }
     }
 
+    /// <inheritdoc/>
+    public long RowsInFile { get; private set; }
+
+    /// <inheritdoc/>
+    public string? PartialPath { get; private set; }
+
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         if (_stream is null) return;
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await CloseAsync().ConfigureAwait(false);
+        File.Move(_partial, _target, overwrite: true);
     }
 
     public async ValueTask DisposeAsync()
@@ -106,6 +122,9 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>
         finally
         {
             await CloseAsync().ConfigureAwait(false);
+            // Not completed: the target keeps what it had; the rows written stay in the partial file, if any.
+            if (RowsInFile > 0) PartialPath = _partial;
+            else File.Delete(_partial);
         }
     }
 
@@ -137,6 +156,7 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>
                 _buffer.Truncate(mark);
                 throw;
             }
+            _buffered++;
             i++;
         }
         return i;
@@ -147,6 +167,8 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>
         if (_buffer.Length == 0) return;
         await _stream!.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         _buffer.Clear();
+        RowsInFile += _buffered;
+        _buffered = 0;
     }
 
     private async ValueTask CloseAsync()
@@ -155,5 +177,32 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>
         _stream = null;
         _json?.Dispose();
         if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>A sink writer whose rows land in a file: what it wrote, and where they are when the run did not complete.</summary>
+internal interface IFileOutputWriter
+{
+    /// <summary>Rows in the file (the run's count of rows written is this, so report and file agree).</summary>
+    long RowsInFile { get; }
+
+    /// <summary>After a run that did not complete: the partial file holding its rows (null when none was written).</summary>
+    string? PartialPath { get; }
+}
+
+/// <summary>Where an output's rows go while a run writes them.</summary>
+internal static class OutputFiles
+{
+    /// <summary>
+    /// <c>dir/out.partial.jsonl</c> for <c>dir/out.jsonl</c> (<c>out.partial.jsonl.gz</c> for <c>out.jsonl.gz</c>): the
+    /// extensions stay last, so the partial file opens like the output would.
+    /// </summary>
+    public static string PartialPath(string target)
+    {
+        string dir = Path.GetDirectoryName(target) ?? "";
+        string name = Path.GetFileName(target);
+        int dot = name.IndexOf('.', 1);
+        string partial = dot < 0 ? name + ".partial" : name[..dot] + ".partial" + name[dot..];
+        return Path.Combine(dir, partial);
     }
 }
