@@ -22,6 +22,12 @@ public sealed partial class Image : IDisposable
 {
     private readonly Blob _pixels;
 
+    /// <summary>
+    /// The warning the decoder gave for a file it read whole anyway (for JPEG: stray bytes between segments,
+    /// "extraneous bytes before marker"), or null. Files with warnings that lose data (a truncated file) fail instead.
+    /// </summary>
+    public string? DecodeWarning { get; internal set; }
+
     private Image(Blob pixels, int width, int height, PixelMode mode)
     {
         _pixels = pixels;

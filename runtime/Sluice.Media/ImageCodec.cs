@@ -155,11 +155,30 @@ public sealed partial class Image
         var size = new CULong((nuint)bytes.Length);
         fixed (byte* src = bytes)
         {
-            if (LibTurboJpeg.tjDecompressHeader3(tj, src, size, out int width, out int height, out _, out int colorspace) != 0)
+            if (LibTurboJpeg.tjDecompressHeader3(tj, src, size, out int width, out int height, out _, out int colorspace) != 0
+                && !(LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING && IsBenignJpegWarning(LibTurboJpeg.ErrorString(tj)) && width > 0 && height > 0))
                 throw new ImageDecodeException(ImageFormat.Jpeg, $"corrupt or truncated header: {LibTurboJpeg.ErrorString(tj)}.");
             CheckPixels(ImageFormat.Jpeg, width, height, maxPixels);
             if (colorspace is LibTurboJpeg.TJCS_CMYK or LibTurboJpeg.TJCS_YCCK)
                 throw new ImageDecodeException(ImageFormat.Jpeg, "CMYK/YCCK JPEGs are not supported yet.", width, height);
+            // One answer per file: tables come from the file or the decode fails as in a fresh process, and a scan
+            // bomb is refused before the work (JpegStructure).
+            var structure = JpegStructure.Read(bytes);
+            if (!structure.HasQuantTables)
+                throw new ImageDecodeException(ImageFormat.Jpeg, "no quantization table (DQT) before the first scan: an abbreviated stream without its tables.", width, height);
+            if (!structure.HasHuffmanTables && !structure.Arithmetic)
+            {
+                // libjpeg then uses the standard Huffman tables (Motion-JPEG); a fresh handle makes sure they are those.
+                LibTurboJpeg.ResetDecompressor();
+                tj = LibTurboJpeg.Decompressor;
+                if (LibTurboJpeg.tjDecompressHeader3(tj, src, size, out _, out _, out _, out _) != 0
+                    && !(LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING && IsBenignJpegWarning(LibTurboJpeg.ErrorString(tj))))
+                    throw new ImageDecodeException(ImageFormat.Jpeg, $"corrupt or truncated header: {LibTurboJpeg.ErrorString(tj)}.");
+            }
+            if (structure.Progressive && (long)width * height * structure.Scans > JpegStructure.MaxProgressiveWork)
+                throw new ImageDecodeException(ImageFormat.Jpeg,
+                    $"a progressive JPEG of {structure.Scans:N0} scans over {width}x{height} pixels ({(double)width * height * structure.Scans:0.#e0} pixel-scans, " +
+                    $"more than {JpegStructure.MaxProgressiveWork:0.#e0}): refused before decoding, as a decompression bomb.", width, height);
 
             var (num, denom) = JpegScaleFor(width, height, shrinkTo);
             var factor = new LibTurboJpeg.ScalingFactor { Num = num, Denom = denom };
@@ -180,8 +199,13 @@ public sealed partial class Image
                     if (LibTurboJpeg.tjDecompress2(tj, src, size, dst, w, image.Stride, h, pixelFormat,
                             LibTurboJpeg.TJFLAG_LIMITSCANS | LibTurboJpeg.TJFLAG_STOPONWARNING) != 0)
                     {
-                        string kind = LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING ? "truncated or damaged data" : "corrupt data";
-                        throw new ImageDecodeException(ImageFormat.Jpeg, $"{kind}: {LibTurboJpeg.ErrorString(tj)}.", width, height);
+                        bool warning = LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING;
+                        string message = LibTurboJpeg.ErrorString(tj);
+                        // Stray bytes between segments lose no image data (Pillow and browsers read such files):
+                        // decode again to the end, accepting that warning and no other, and record it.
+                        if (!(warning && IsBenignJpegWarning(message) && DecodeAcceptingWarnings(tj, src, size, dst, w, image.Stride, h, pixelFormat, out message)))
+                            throw new ImageDecodeException(ImageFormat.Jpeg, $"{(warning ? "truncated or damaged data" : "corrupt data")}: {message}.", width, height);
+                        image.DecodeWarning = message;
                     }
                 }
                 return image;
@@ -192,6 +216,18 @@ public sealed partial class Image
                 throw;
             }
         }
+    }
+
+    /// <summary>libjpeg's warning for bytes that are no marker where a marker should be ("Corrupt JPEG data: 3 extraneous bytes before marker 0xc4").</summary>
+    internal static bool IsBenignJpegWarning(string message) => message.Contains("extraneous bytes before marker", StringComparison.Ordinal);
+
+    // Decodes without stopping at warnings; true when the decode ended and its last warning, if any, is a benign one.
+    private static unsafe bool DecodeAcceptingWarnings(TurboJpegHandle tj, byte* src, CULong size, byte* dst, int w, int stride, int h, int pixelFormat, out string message)
+    {
+        message = "";
+        if (LibTurboJpeg.tjDecompress2(tj, src, size, dst, w, stride, h, pixelFormat, LibTurboJpeg.TJFLAG_LIMITSCANS) == 0) return true;
+        message = LibTurboJpeg.ErrorString(tj);
+        return LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING && IsBenignJpegWarning(message);
     }
 
     private static unsafe Image DecodePng(ReadOnlySpan<byte> bytes, PixelMode mode, long maxPixels)
@@ -288,7 +324,10 @@ public sealed partial class Image
     /// Encodes as JPEG with libjpeg-turbo (4:2:0 chroma subsampling for RGB, like Pillow's default) into a
     /// blob counted by the memory budget. RGBA cannot be written as JPEG (no alpha channel).
     /// </summary>
-    public unsafe Blob EncodeJpeg(int quality = 90)
+    public unsafe Blob EncodeJpeg(int quality = 90) => EncodeJpeg(quality, progressive: false);
+
+    /// <summary>Encodes as JPEG (see <see cref="EncodeJpeg(int)"/>); <paramref name="progressive"/> writes a progressive file.</summary>
+    public unsafe Blob EncodeJpeg(int quality, bool progressive)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
@@ -303,7 +342,8 @@ public sealed partial class Image
         {
             int rc;
             fixed (byte* src = Span)
-                rc = LibTurboJpeg.tjCompress2(tj, src, Width, Stride, Height, pixelFormat, &jpeg, &size, subsamp, quality, 0);
+                rc = LibTurboJpeg.tjCompress2(tj, src, Width, Stride, Height, pixelFormat, &jpeg, &size, subsamp, quality,
+                                              progressive ? LibTurboJpeg.TJFLAG_PROGRESSIVE : 0);
             if (rc != 0)
             {
                 string error = LibTurboJpeg.ErrorString(tj);

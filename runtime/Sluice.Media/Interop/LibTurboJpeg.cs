@@ -37,6 +37,7 @@ internal static unsafe partial class LibTurboJpeg
     internal const int TJFLAG_FASTDCT = 2048;
     internal const int TJFLAG_ACCURATEDCT = 4096;
     internal const int TJFLAG_STOPONWARNING = 8192;
+    internal const int TJFLAG_PROGRESSIVE = 16384;
     internal const int TJFLAG_LIMITSCANS = 32768;
 
     // enum TJERR
