@@ -68,43 +68,97 @@ public sealed class Blob : IDisposable
         }
     }
 
-    /// <summary>Reads a stream to its end into a blob. <paramref name="lengthHint"/> (e.g. Content-Length) sizes it up front.</summary>
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end into a blob. With <paramref name="lengthHint"/> (a Content-Length)
+    /// the blob is that size and the stream must be exactly that long. Without one the body is read in budget-counted
+    /// chunks (64 KiB, doubling to 1 MiB), so a body that turns out too large has held no more than what was read,
+    /// and then copied into one blob of its size. A wait for budget ends with the token (pass the attempt's timeout):
+    /// then <see cref="MemoryBudgetWaitException"/> names the size and the limit; a body larger than the whole limit
+    /// fails at once with <see cref="MemoryBudgetExceededException"/>.
+    /// </summary>
     public static async ValueTask<Blob> ReadAllAsync(Stream stream, long? lengthHint, CancellationToken cancellationToken = default)
     {
         if (lengthHint is > int.MaxValue) throw new InvalidDataException($"A payload of {lengthHint} bytes is too large for one blob.");
-        var blob = await RentAsync((int)(lengthHint ?? 64 * 1024), cancellationToken).ConfigureAwait(false);
-        int filled = 0;
+        if (lengthHint is long known) return await ReadKnownAsync(stream, (int)known, cancellationToken).ConfigureAwait(false);
+        var chunks = new List<Blob>();
+        long total = 0;
+        int chunkSize = 64 * 1024;
         try
         {
             while (true)
             {
-                if (filled == blob.Length)
+                var chunk = await RentForAsync(chunkSize, total, cancellationToken).ConfigureAwait(false);
+                chunks.Add(chunk);
+                int filled = 0;
+                while (filled < chunk.Length)
                 {
-                    if (lengthHint is not null && filled == lengthHint)
-                    {
-                        // Expected size reached: make sure the stream really ends here.
-                        var probe = new byte[1];
-                        if (await stream.ReadAsync(probe, cancellationToken).ConfigureAwait(false) == 0) break;
-                        throw new InvalidDataException($"The stream is longer than its declared length of {lengthHint} bytes.");
-                    }
-                    var bigger = await RentAsync(checked(Math.Max(blob.Length * 2, 4096)), cancellationToken).ConfigureAwait(false);
-                    blob.Span.CopyTo(bigger.Span);
-                    blob.Dispose();
-                    blob = bigger;
+                    int n = await stream.ReadAsync(chunk.Memory[filled..], cancellationToken).ConfigureAwait(false);
+                    if (n == 0) break;
+                    filled += n;
                 }
+                total += filled;
+                if (total > int.MaxValue) throw new InvalidDataException($"A payload of more than {int.MaxValue} bytes is too large for one blob.");
+                bool end = filled < chunk.Length;
+                chunk.Length = filled;
+                if (end) break;
+                chunkSize = Math.Min(chunkSize * 2, 1 << 20);
+            }
+            if (chunks.Count == 1)
+            {
+                var only = chunks[0];
+                chunks.Clear();
+                return only;
+            }
+            var whole = await RentForAsync((int)total, total, cancellationToken).ConfigureAwait(false);
+            int at = 0;
+            foreach (var c in chunks)
+            {
+                c.Span.CopyTo(whole.Span[at..]);
+                at += c.Length;
+            }
+            return whole;
+        }
+        finally
+        {
+            foreach (var c in chunks) c.Dispose();
+        }
+    }
+
+    private static async ValueTask<Blob> ReadKnownAsync(Stream stream, int length, CancellationToken cancellationToken)
+    {
+        var blob = await RentForAsync(length, 0, cancellationToken).ConfigureAwait(false);
+        int filled = 0;
+        try
+        {
+            while (filled < length)
+            {
                 int n = await stream.ReadAsync(blob.Memory[filled..], cancellationToken).ConfigureAwait(false);
-                if (n == 0) break;
+                if (n == 0) throw new InvalidDataException($"The stream ended after {filled} of {length} declared bytes (truncated).");
                 filled += n;
             }
-            if (lengthHint is not null && filled != lengthHint)
-                throw new InvalidDataException($"The stream ended after {filled} of {lengthHint} declared bytes (truncated).");
-            blob.Length = filled;
+            // Expected size reached: make sure the stream really ends here.
+            var probe = new byte[1];
+            if (await stream.ReadAsync(probe, cancellationToken).ConfigureAwait(false) != 0)
+                throw new InvalidDataException($"The stream is longer than its declared length of {length} bytes.");
             return blob;
         }
         catch
         {
             blob.Dispose();
             throw;
+        }
+    }
+
+    // A buffer of `length` more bytes for a body of which `held` bytes are held already: refused at once when
+    // the two can never fit the whole limit, and a wait for budget that the token ends says so.
+    private static async ValueTask<Blob> RentForAsync(int length, long held, CancellationToken cancellationToken)
+    {
+        var budget = MemoryBudget.Current;
+        if (held + length > budget.Limit) throw new MemoryBudgetExceededException(held + length, budget.Limit);
+        try { return await RentAsync(length, cancellationToken).ConfigureAwait(false); }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new MemoryBudgetWaitException(length, held, budget.Limit, budget.InFlight, e);
         }
     }
 

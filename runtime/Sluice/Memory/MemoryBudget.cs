@@ -156,3 +156,15 @@ public sealed class MemoryBudgetExceededException(long requested, long limit)
     /// <summary>The bytes asked for.</summary>
     public long Requested { get; } = requested;
 }
+
+/// <summary>
+/// A payload waited for budget until its stage's time ran out (a download's attempt Timeout): the row fails, naming
+/// the size asked for and the limit, and what it held goes back, so the other rows go on.
+/// </summary>
+public sealed class MemoryBudgetWaitException(long requested, long held, long limit, long inFlight, Exception? inner = null)
+    : Exception($"waited too long for {requested:N0} more bytes of memory budget (holding {held:N0} for this payload; " +
+                $"--memory-limit {limit:N0} bytes, {inFlight:N0} in flight): other payloads hold the budget; raise --memory-limit or lower the stage's MaxConcurrency", inner)
+{
+    /// <summary>The bytes asked for.</summary>
+    public long Requested { get; } = requested;
+}

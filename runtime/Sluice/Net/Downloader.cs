@@ -285,11 +285,21 @@ public sealed class Downloader : IDisposable
                         await using var guarded = new GuardedStream(raw, idle, Options.ReadTimeout, Options.MaxBytes);
                         try
                         {
-                            return await Blob.ReadAllAsync(guarded, length, cancellationToken).ConfigureAwait(false);
+                            // The attempt's Timeout bounds a wait for memory budget too: a body that cannot get its
+                            // memory fails its row (naming the size and the limit) instead of stalling the run.
+                            return await Blob.ReadAllAsync(guarded, length, total.Token).ConfigureAwait(false);
                         }
                         catch (InvalidOperationException) when (guarded.Exceeded)
                         {
                             throw Fail(url, attempts, $"the body is larger than MaxBytes ({Options.MaxBytes})", response.StatusCode);
+                        }
+                        catch (MemoryBudgetWaitException) when (cancellationToken.IsCancellationRequested)
+                        {
+                            throw new OperationCanceledException(cancellationToken);
+                        }
+                        catch (Exception e) when (e is MemoryBudgetWaitException or MemoryBudgetExceededException)
+                        {
+                            throw Fail(url, attempts, e.Message, response.StatusCode, e);
                         }
                     }
                     string reason = $"HTTP {status} ({response.ReasonPhrase})";

@@ -291,6 +291,81 @@ public sealed class DownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_oversized_body_without_a_length_holds_no_more_than_MaxBytes_before_it_fails()
+    {
+        var budget = new MemoryBudget(null); // unbounded, but it measures
+        const long maxBytes = 8 << 20;
+        await Task.Run(async () =>
+        {
+            MemoryBudget.Enter(budget, 0);
+            using var http = new Downloader(Fast with { MaxBytes = maxBytes, MaxRetries = 0 });
+            var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url($"/big/{40 << 20}"), default).AsTask());
+            Assert.Contains("larger than MaxBytes", e.Message);
+            using var ok = await http.GetAsync(_server.Url($"/big/{3 << 20}"), default);
+            Assert.Equal(3 << 20, ok.Length);
+        });
+        // Before: the doubling buffer held about 3x MaxBytes (16 MiB copied into 32) before the cut-off.
+        Assert.InRange(budget.Peak, 3 << 20, maxBytes + (2 << 20));
+        Assert.Equal(0, budget.InFlight);
+    }
+
+    [Fact]
+    public async Task Concurrent_bodies_without_a_length_under_a_small_limit_finish_instead_of_stalling()
+    {
+        // Six bodies of 24 MB without Content-Length through a 64 MB budget: each needs its chunks and then one
+        // blob of its size, so together they can never fit. Before, they waited on each other for ever; now a
+        // wait for budget ends with the attempt Timeout, and the row fails naming the size and the limit.
+        var budget = new MemoryBudget(64L << 20);
+        var run = Task.Run(async () =>
+        {
+            MemoryBudget.Enter(budget, 0);
+            using var http = new Downloader(Fast with { MaxBytes = 32 << 20, MaxRetries = 0, Timeout = TimeSpan.FromSeconds(4), ReadTimeout = TimeSpan.FromSeconds(4) });
+            var calls = Enumerable.Range(0, 6).Select(async i =>
+            {
+                try
+                {
+                    using var blob = await http.GetAsync(_server.Url($"/big/{24_000_000 + i}"), default);
+                    Assert.Equal(24_000_000 + i, blob.Length);
+                    return (string?)null;
+                }
+                catch (DownloadException e) { return e.Message; }
+            }).ToArray();
+            return await Task.WhenAll(calls);
+        });
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(90))) == run, "the downloads stalled");
+        var outcomes = await run;
+        // A body waiting for budget fails naming the size and the limit; one whose wait was for the network when
+        // the attempt ran out says so.
+        var failures = outcomes.Where(o => o is not null).ToList();
+        Assert.Contains(failures, m => m!.Contains("more bytes of memory budget") && m.Contains("--memory-limit 67,108,864 bytes"));
+        Assert.All(failures, m => Assert.True(m!.Contains("memory budget") || m.Contains("timed out"), m));
+        Assert.Equal(0, budget.InFlight);
+        Assert.True(budget.Peak <= 64L << 20);
+        // What they held went back: the next body goes through.
+        await Task.Run(async () =>
+        {
+            MemoryBudget.Enter(budget, 0);
+            using var http = new Downloader(Fast);
+            using var blob = await http.GetAsync(_server.Url($"/big/{20_000_000}"), default);
+            Assert.Equal(20_000_000, blob.Length);
+        });
+    }
+
+    [Fact]
+    public async Task A_body_larger_than_the_whole_limit_fails_at_once_naming_both()
+    {
+        var budget = new MemoryBudget(4L << 20);
+        await Task.Run(async () =>
+        {
+            MemoryBudget.Enter(budget, 0);
+            using var http = new Downloader(Fast with { MaxRetries = 0 });
+            var e = await Assert.ThrowsAsync<DownloadException>(() => http.GetAsync(_server.Url($"/big/{10 << 20}"), default).AsTask());
+            Assert.Contains("larger than the whole memory limit (4,194,304 bytes)", e.Message);
+        });
+        Assert.Equal(0, budget.InFlight);
+    }
+
+    [Fact]
     public async Task Get_NamesAMissingFile()
     {
         using var dir = new TempDir();

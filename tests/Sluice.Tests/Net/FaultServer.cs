@@ -19,6 +19,7 @@ namespace Sluice.Tests.Net;
 /// <item><c>/reset/{key}</c>: Content-Length 1000, 100 bytes, then a TCP reset.</item>
 /// <item><c>/truncated/{key}</c>: Content-Length 1000, 500 bytes, then a clean close.</item>
 /// <item><c>/put/{key}</c>: records a PUT body (see <see cref="Uploads"/>), answers 204.</item>
+/// <item><c>/big/{n}</c>: no Content-Length, n bytes of body in 64 KiB writes, then close.</item>
 /// <item><c>/redirect?to=TARGET</c>: 302 with <c>Location: TARGET</c> (URL-decoded), any scheme.</item>
 /// <item><c>/chain/{n}</c>: 302 to <c>/chain/{n-1}</c>, and <c>/chain/0</c> to <c>/ok/100</c>.</item>
 /// <item>anything else: 404.</item>
@@ -135,6 +136,17 @@ public sealed class FaultServer : IAsyncDisposable
                 if (length > leftover.Length) await stream.ReadExactlyAsync(body.AsMemory(leftover.Length), ct);
                 Uploads[path] = body;
                 await RespondAsync(stream, 204, "No Content", [], ct);
+                break;
+            case "big" when parts.Length > 1:
+                await WriteHeadAsync(stream, 200, "OK", -1, null, ct);
+                long left = long.Parse(parts[1]);
+                var block = Content(64 * 1024);
+                while (left > 0)
+                {
+                    int piece = (int)Math.Min(left, block.Length);
+                    await stream.WriteAsync(block.AsMemory(0, piece), ct);
+                    left -= piece;
+                }
                 break;
             case "redirect" when query.StartsWith("to=", StringComparison.Ordinal):
                 await RespondAsync(stream, 302, "Found", [], ct, $"Location: {Uri.UnescapeDataString(query[3..])}");
