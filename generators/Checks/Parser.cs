@@ -173,7 +173,7 @@ internal sealed class Parser
         }
         if (!outputRecord.CanConstruct)
             Report(Descriptors.RecordNotConstructible, syntax.Identifier.GetLocation(), name, Short(output),
-                "give it a public constructor whose parameters are named after its properties, or public settable properties");
+                $"{outputRecord.ConstructionProblem}; give it a public constructor whose parameters are named after its properties, or public settable properties");
         ReportCodec(input, inputRecord, syntax);
         if (!SymbolEqualityComparer.Default.Equals(input, output)) ReportCodec(output, outputRecord, syntax);
 
@@ -537,6 +537,19 @@ internal sealed class Parser
 
     private static bool IsSettable(IPropertySymbol p) => p.SetMethod is { DeclaredAccessibility: Accessibility.Public };
 
+    // Why no constructor can be used: the parameters of the widest public one that match no property (by name and type).
+    private static string ConstructionProblem(INamedTypeSymbol type, List<IPropertySymbol> properties)
+    {
+        var widest = type.InstanceConstructors
+            .Where(c => c.DeclaredAccessibility == Accessibility.Public && !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, type)))
+            .OrderByDescending(c => c.Parameters.Length).FirstOrDefault();
+        if (widest is null) return $"{Short(type)} has no public constructor";
+        var unmatched = widest.Parameters.Where(p => !properties.Any(x => string.Equals(x.Name, p.Name, StringComparison.OrdinalIgnoreCase)
+            && SymbolEqualityComparer.Default.Equals(x.Type.WithNullableAnnotation(NullableAnnotation.None), p.Type.WithNullableAnnotation(NullableAnnotation.None))))
+            .Select(p => $"'{p.Name}' ({Short(p.Type)})").ToList();
+        return $"constructor parameter {string.Join(", ", unmatched)} names no property of {Short(type)} of its type (properties: {string.Join(", ", properties.Select(x => x.Name))})";
+    }
+
     private static IMethodSymbol? ChooseConstructor(INamedTypeSymbol type, List<IPropertySymbol> properties)
     {
         IMethodSymbol? best = null;
@@ -561,11 +574,17 @@ internal sealed class Parser
             Settable: IsSettable(p))).ToList();
         var ctorArgs = new List<int>();
         bool canConstruct = ctor is not null || type.IsValueType;
+        string? problem = canConstruct ? null : ConstructionProblem(type, all);
         if (ctor is not null)
             foreach (var p in ctor.Parameters)
                 ctorArgs.Add(props.FindIndex(x => string.Equals(x.Name, p.Name, StringComparison.OrdinalIgnoreCase)));
-        if (ctorArgs.Any(i => i < 0)) canConstruct = false;
+        if (ctorArgs.Any(i => i < 0))
+        {
+            canConstruct = false;
+            var unmatched = ctor!.Parameters.Where((p, k) => ctorArgs[k] < 0).Select(p => $"'{p.Name}'");
+            problem = $"constructor parameter {string.Join(", ", unmatched)} names no property of {Short(type)} of its type (properties: {string.Join(", ", props.Select(x => x.Name))})";
+        }
         bool codec = canConstruct && models.All(m => m.Type.Codec != CodecKind.None);
-        return new RecordModel(Type(type), models.ToEquatableArray(), ctorArgs.ToEquatableArray(), canConstruct, codec);
+        return new RecordModel(Type(type), models.ToEquatableArray(), ctorArgs.ToEquatableArray(), canConstruct, codec, problem);
     }
 }

@@ -53,7 +53,8 @@ internal sealed record RecordModel(
     EquatableArray<PropertyModel> Properties,
     EquatableArray<int> ConstructorArguments,  // property indices in constructor parameter order
     bool CanConstruct,
-    bool CodecSupported)
+    bool CodecSupported,
+    string? ConstructionProblem = null) // why CanConstruct is false, for SLU0013
 {
     /// <summary>The first property JSON Lines and CSV cannot hold, as the run-time error says it (null when the codec is supported).</summary>
     public string? CodecProblem => Properties.FirstOrDefault(p => p.Type.Codec == CodecKind.None) is { } bad

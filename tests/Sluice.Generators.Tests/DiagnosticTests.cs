@@ -116,6 +116,15 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void SLU0013_names_the_constructor_parameter_it_cannot_fill()
+    {
+        var (generator, _, _) = GeneratorHarness.Run(Records +
+            "public sealed class Out4 { public string Url { get; } public int Length { get; } public Out4(string link, int length) { Url = link; Length = length; } } [Pipeline(typeof(In), typeof(Out4))] public static partial class P { [Stage] static int Length(string url) => url.Length; }");
+        var message = Assert.Single(generator, x => x.Id == "SLU0013").GetMessage();
+        Assert.Contains("constructor parameter 'link' (string) names no property of Out4 of its type (properties: Url, Length)", message);
+    }
+
+    [Fact]
     public void A_misspelt_column_gets_a_did_you_mean()
     {
         var (generator, _, _) = GeneratorHarness.Run(Records +
