@@ -22,6 +22,41 @@ namespace Sluice
 
         /// <summary>The output record; every property must be produced by the pipeline.</summary>
         public Type Output { get; }
+
+        /// <summary>
+        /// How the records' properties are named in JSON Lines and CSV files (a property's own <see cref="ColumnAttribute"/>
+        /// or <c>[JsonPropertyName]</c> wins). Default: camelCase, and reading matches names case-insensitively.
+        /// </summary>
+        public ColumnNaming Naming { get; set; }
+    }
+
+    /// <summary>How record properties are named in files (<see cref="PipelineAttribute.Naming"/>).</summary>
+    public enum ColumnNaming
+    {
+        /// <summary><c>ImagePath</c> as <c>imagePath</c>.</summary>
+        CamelCase,
+        /// <summary><c>ImagePath</c> as <c>image_path</c>.</summary>
+        SnakeCase,
+        /// <summary><c>ImagePath</c> as <c>image-path</c>.</summary>
+        KebabCase,
+        /// <summary><c>ImagePath</c> as it is.</summary>
+        AsDeclared,
+    }
+
+    /// <summary>
+    /// The name of a record property's column in JSON Lines and CSV files (<c>[Column("image_path")]</c>), when it is
+    /// not the property's own name. Inside the pipeline the column keeps the property's name: stage parameters bind
+    /// to <c>imagePath</c>. <c>[JsonPropertyName]</c> is honoured the same way. On a positional record, put it on the
+    /// parameter or with <c>[property: Column(...)]</c>.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
+    public sealed class ColumnAttribute : Attribute
+    {
+        /// <summary>Names the column <paramref name="name"/> in files.</summary>
+        public ColumnAttribute(string name) => Name = name;
+
+        /// <summary>The column's name in files.</summary>
+        public string Name { get; }
     }
 
     /// <summary>

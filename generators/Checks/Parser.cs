@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -86,6 +87,7 @@ internal sealed class Parser
         if (input is null || output is null || input.TypeKind == TypeKind.Error || output.TypeKind == TypeKind.Error)
             return Fail();
 
+        _naming = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Naming").Value.Value is int naming ? naming : 0;
         var inputRecord = BuildRecord(input, forOutput: false, name);
         var outputRecord = BuildRecord(output, forOutput: true, name);
 
@@ -177,6 +179,14 @@ internal sealed class Parser
         ReportCodec(input, inputRecord, syntax);
         if (!SymbolEqualityComparer.Default.Equals(input, output)) ReportCodec(output, outputRecord, syntax);
 
+        // An input property that no stage and no output reads is an optional column: a file may leave it out.
+        var read = new HashSet<int>(stages.SelectMany(st => st.Parameters.Where(p => p.Kind == ParamKind.Column).Select(p => p.Index)));
+        foreach (var c in outputColumns) if (c >= 0) read.Add(c);
+        if (!SymbolEqualityComparer.Default.Equals(input, output))
+            inputRecord = inputRecord with
+            {
+                Properties = inputRecord.Properties.Select((p, k) => read.Contains(k) || !p.Required ? p : p with { Required = false }).ToEquatableArray(),
+            };
         var model = new PipelineModel(ns, name, access, inputRecord, outputRecord, columns.ToEquatableArray(),
             stages.ToEquatableArray(), resources.ToEquatableArray(), outputColumns.ToEquatableArray());
         if (_diagnostics.Any(d => d.Id.StartsWith("SLU0", StringComparison.Ordinal))) return Fail();
@@ -537,6 +547,46 @@ internal sealed class Parser
 
     private static bool IsSettable(IPropertySymbol p) => p.SetMethod is { DeclaredAccessibility: Accessibility.Public };
 
+    private int _naming; // ColumnNaming of the [Pipeline]
+
+    /// <summary>A property's column name in files: [Column], then [JsonPropertyName] (on the property or its constructor parameter), then the naming policy.</summary>
+    private static string FileName(IPropertySymbol property, IMethodSymbol? ctor, int naming)
+    {
+        var parameter = ctor?.Parameters.FirstOrDefault(x => string.Equals(x.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+        foreach (var attributes in new[] { property.GetAttributes(), parameter?.GetAttributes() ?? ImmutableArray<AttributeData>.Empty })
+            foreach (var a in attributes)
+                if (a.AttributeClass?.ToDisplayString() is "Sluice.ColumnAttribute" or "System.Text.Json.Serialization.JsonPropertyNameAttribute"
+                    && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is string { Length: > 0 } name)
+                    return name;
+        string n = property.Name;
+        return naming switch
+        {
+            1 => Separated(n, '_'),
+            2 => Separated(n, '-'),
+            3 => n,
+            _ => n.Length == 0 ? n : char.ToLowerInvariant(n[0]) + n.Substring(1),
+        };
+    }
+
+    // ImagePath -> image_path, URLPath -> url_path, Top5Scores -> top5_scores.
+    private static string Separated(string name, char separator)
+    {
+        var sb = new System.Text.StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                bool boundary = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1])
+                                          || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1])));
+                if (boundary) sb.Append(separator);
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
     // Why no constructor can be used: the parameters of the widest public one that match no property (by name and type).
     private static string ConstructionProblem(INamedTypeSymbol type, List<IPropertySymbol> properties)
     {
@@ -571,7 +621,7 @@ internal sealed class Parser
         var props = forOutput ? OutputProperties(type) : all;
         var models = props.Select(p => new PropertyModel(p.Name, Type(p.Type),
             Required: p.Type.IsValueType ? p.Type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T : p.NullableAnnotation != NullableAnnotation.Annotated,
-            Settable: IsSettable(p))).ToList();
+            Settable: IsSettable(p), FileName: FileName(p, ctor, _naming))).ToList();
         var ctorArgs = new List<int>();
         bool canConstruct = ctor is not null || type.IsValueType;
         string? problem = canConstruct ? null : ConstructionProblem(type, all);

@@ -785,6 +785,9 @@ internal sealed class Emitter
 
     private static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 
+    // The property's column name in files (FileName from the parser; camelCase for models made without one).
+    private static string FileName(PropertyModel p) => p.FileName.Length > 0 ? p.FileName : Camel(p.Name);
+
     private void WriteCodec(string name, RecordModel record)
     {
         string type = record.Type.Name;
@@ -795,9 +798,9 @@ internal sealed class Emitter
         _w.Line($"private static readonly {G}ColumnInfo[] s_columns =");
         _w.Line("{");
         for (int i = 0; i < props.Length; i++)
-            _w.Line($"    new({Str(Camel(props[i].Name))}, typeof({props[i].Type.TypeOfName}), {(props[i].Required && Fillable(i) ? "true" : "false")}),");
+            _w.Line($"    new({Str(FileName(props[i]))}, typeof({props[i].Type.TypeOfName}), {(props[i].Required && Fillable(i) ? "true" : "false")}),");
         _w.Line("};");
-        _w.Line($"private static readonly {G}JsonColumnNames s_names = new({string.Join(", ", props.Select(p => Str(p.Name)))});");
+        _w.Line($"private static readonly {G}JsonColumnNames s_names = {G}JsonColumnNames.Named(new string[] {{ {string.Join(", ", props.Select(p => Str(FileName(p))))} }}, new string[] {{ {string.Join(", ", props.Select(p => Str(p.Name)))} }});");
         _w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{G}ColumnInfo> Columns => s_columns;");
 
         _w.Open($"public override void WriteJson(global::System.Text.Json.Utf8JsonWriter writer, in {type} row)");
@@ -805,7 +808,7 @@ internal sealed class Emitter
         for (int i = 0; i < props.Length; i++)
         {
             var p = props[i];
-            string key = Str(Camel(p.Name));
+            string key = Str(FileName(p));
             _w.Line(p.Type.Codec switch
             {
                 CodecKind.Enum => $"{G}ColumnValue.WriteJsonEnum<{p.Type.ElementName}>(writer, {key}, row.{p.Name});",
@@ -829,7 +832,7 @@ internal sealed class Emitter
         {
             if (!Fillable(i)) continue;
             var p = props[i];
-            string key = Str(Camel(p.Name));
+            string key = Str(FileName(p));
             string read = p.Type.Codec switch
             {
                 CodecKind.Enum => $"{G}ColumnValue.ReadJsonEnum<{p.Type.ElementName}>(ref reader, {key})",
@@ -842,7 +845,7 @@ internal sealed class Emitter
         _w.Close();
         _w.Close();
         for (int i = 0; i < props.Length; i++)
-            if (Fillable(i) && props[i].Required) _w.Line($"if (!__h{i}) throw {G}RowFormatException.Missing({Str(Camel(props[i].Name))});");
+            if (Fillable(i) && props[i].Required) _w.Line($"if (!__h{i}) throw {G}RowFormatException.Missing({Str(FileName(props[i]))});");
         _w.Line($"return {Construct(record, i => $"__p{i}")};");
         _w.Close();
 
@@ -861,7 +864,7 @@ internal sealed class Emitter
         for (int i = 0; i < props.Length; i++)
         {
             var p = props[i];
-            string key = Str(Camel(p.Name));
+            string key = Str(FileName(p));
             string read = p.Type.Codec switch
             {
                 CodecKind.Enum => $"row.GetEnum<{p.Type.ElementName}>({i})",

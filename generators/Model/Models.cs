@@ -45,7 +45,7 @@ internal sealed record StageModel(
 
 internal sealed record ResourceModel(string Method, TypeRef Type, bool TakesContext, bool IsAsyncDisposable);
 
-internal sealed record PropertyModel(string Name, TypeRef Type, bool Required, bool Settable);
+internal sealed record PropertyModel(string Name, TypeRef Type, bool Required, bool Settable, string FileName = ""); // FileName: its column's name in JSON/CSV
 
 /// <summary>A record type: its properties and how to construct it.</summary>
 internal sealed record RecordModel(

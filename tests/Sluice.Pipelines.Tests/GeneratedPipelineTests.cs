@@ -85,3 +85,33 @@ public class TightLoopTests
         Assert.Equal(2, inverse.Failed);
     }
 }
+
+public class ColumnNamingTests
+{
+    [Fact]
+    public async Task Snake_case_and_renamed_columns_bind_and_unread_or_nullable_ones_are_optional()
+    {
+        string dir = Directory.CreateTempSubdirectory("sluice-naming").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "in.jsonl"),
+                "{\"image_path\":\"a.jpg\",\"Caption Text\":\"hello\",\"rank\":3}\n{\"image_path\":\"b.jpg\",\"Caption Text\":\"hi\"}\n");
+            File.WriteAllText(Path.Combine(dir, "in.csv"), "image_path,Caption Text\nc.jpg,hey there\n");
+            var rows = new List<ListingOut>();
+            var result = await Listings.Create().RunAsync(Source.Files<Listing>(Path.Combine(dir, "in.*")), Sink.JsonLines<ListingOut>(Path.Combine(dir, "out.jsonl")));
+            Assert.Equal(0, result.RowsFailed);
+            var lines = File.ReadAllLines(Path.Combine(dir, "out.jsonl")).Order().ToList();
+            Assert.Equal(3, lines.Count);
+            Assert.Contains("{\"image_path\":\"a.jpg\",\"caption_length\":5,\"item_rank\":3}", lines);
+            Assert.Contains("{\"image_path\":\"b.jpg\",\"caption_length\":2,\"item_rank\":-1}", lines);
+            Assert.Contains("{\"image_path\":\"c.jpg\",\"caption_length\":9,\"item_rank\":-1}", lines);
+
+            // A column that is read is still required: its absence is a bad row naming it (by its file name).
+            File.WriteAllText(Path.Combine(dir, "bad.jsonl"), "{\"Caption Text\":\"no path\"}\n{\"image_path\":\"d.jpg\",\"Caption Text\":\"ok\"}\n");
+            var bad = await Listings.Create().RunAsync(Source.JsonLines<Listing>(Path.Combine(dir, "bad.jsonl")), Sink.Null<ListingOut>());
+            Assert.Equal(1, bad.RowsFailed);
+            Assert.Contains("image_path", bad.FailureSamples[0].Message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}

@@ -91,3 +91,19 @@ public static partial class OpaqueOutput
     [Stage] static object Extra(int id) => id;
 }
 #pragma warning restore SLU1002
+
+/// <summary>A listing as other tools write it: snake_case columns, one renamed, one nothing reads, one nullable.</summary>
+public sealed record Listing(
+    [property: Column("image_path")] string ImagePath,
+    [property: System.Text.Json.Serialization.JsonPropertyName("Caption Text")] string Caption,
+    string Unused,
+    int? Rank);
+
+public sealed record ListingOut(string ImagePath, int CaptionLength, long ItemRank);
+
+[Pipeline(typeof(Listing), typeof(ListingOut), Naming = ColumnNaming.SnakeCase)]
+public static partial class Listings
+{
+    [Stage] static int CaptionLength(string caption) => caption.Length;
+    [Stage] static long ItemRank(int? rank) => rank ?? -1;
+}

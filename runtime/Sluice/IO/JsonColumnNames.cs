@@ -22,6 +22,19 @@ public sealed class JsonColumnNames
         _camel = names.Select(n => Encoding.UTF8.GetBytes(n.Length == 0 ? n : char.ToLowerInvariant(n[0]) + n[1..])).ToArray();
     }
 
+    /// <summary>
+    /// A matcher for columns named <paramref name="fileNames"/> in files (<c>[Column]</c>, the naming policy) that also
+    /// knows them by their properties' names, <paramref name="propertyNames"/>.
+    /// </summary>
+    public static JsonColumnNames Named(string[] fileNames, string[] propertyNames)
+    {
+        var m = new JsonColumnNames(fileNames);
+        m._alternates = propertyNames;
+        return m;
+    }
+
+    private string[]? _alternates;
+
     /// <summary>The column index of the property name the reader is on, or -1 for an unknown property.</summary>
     public int Match(ref Utf8JsonReader reader)
     {
@@ -30,6 +43,9 @@ public sealed class JsonColumnNames
         var name = reader.GetString();
         for (int i = 0; i < _names.Length; i++)
             if (string.Equals(_names[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+        if (_alternates is { } alternates)
+            for (int i = 0; i < alternates.Length; i++)
+                if (string.Equals(alternates[i], name, StringComparison.OrdinalIgnoreCase)) return i;
         return -1;
     }
 }
