@@ -80,6 +80,10 @@ internal static class Descriptors
 
     // A warning (it was information, which dotnet build does not show): a record that cannot go to files fails
     // as soon as a file source or sink is used, so say so where the record is declared.
+    public static readonly DiagnosticDescriptor NullableIntoNonNullable = Warning("SLU1004",
+        "Nullable column into a non-nullable one",
+        "{0}: {1} is {2}, but column '{3}' is {4} and may be null; declare {1} nullable, or make '{3}' non-nullable");
+
     public static readonly DiagnosticDescriptor NoCodec = Warning("SLU1002",
         "Record type has no JSON/CSV codec",
         "{0} has property '{1}' of type {2}, which JSON Lines and CSV files cannot hold; file sources and sinks cannot be used with it (in memory it runs)");
@@ -103,6 +107,7 @@ internal static class Descriptors
         "SLU1001" => UnusedStage,
         "SLU1002" => NoCodec,
         "SLU1003" => AsyncWithoutCancellation,
+        "SLU1004" => NullableIntoNonNullable,
         _ => throw new System.ArgumentException("Unknown diagnostic " + id),
     };
 }

@@ -171,6 +171,9 @@ internal sealed class Parser
             if (!Converts(columnSymbols[c], prop.Type))
                 Report(Descriptors.OutputTypeMismatch, prop.Locations.FirstOrDefault() ?? syntax.Identifier.GetLocation(),
                     name, prop.Name, Short(prop.Type), Short(columnSymbols[c]));
+            else if (MayBeNull(columnSymbols[c]) && IsNonNullableReference(prop.Type))
+                Report(Descriptors.NullableIntoNonNullable, prop.Locations.FirstOrDefault() ?? syntax.Identifier.GetLocation(),
+                    $"Pipeline '{name}'", $"output property '{prop.Name}'", Short(prop.Type), columns[c].Name, Short(columnSymbols[c]));
             outputColumns.Add(c);
         }
         if (!outputRecord.CanConstruct)
@@ -333,6 +336,9 @@ internal sealed class Parser
                         kind == StageKind.Batch ? $"{Short(columnSymbols[c])} (a batch stage needs ReadOnlySpan<{Short(columnSymbols[c])}>)" : Short(columnSymbols[c]));
                     continue;
                 }
+                if (MayBeNull(columnSymbols[c]) && IsNonNullableReference(columnType))
+                    Report(Descriptors.NullableIntoNonNullable, p.Locations.FirstOrDefault(), $"Stage '{method.Name}'", $"parameter '{p.Name}'",
+                        Short(columnType), columns[c].Name, Short(columnSymbols[c]));
                 bound.Add(new ParamModel(ParamKind.Column, c, p.Name));
                 continue;
             }
@@ -436,6 +442,11 @@ internal sealed class Parser
         Report(Descriptors.BadOption, method.Locations.FirstOrDefault(), method.Name, why);
         return null;
     }
+
+    // Nullable reference types, where the code has them on: a 'string?' column may hold null, a 'string' parameter may not.
+    private static bool MayBeNull(ITypeSymbol type) => type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated;
+
+    private static bool IsNonNullableReference(ITypeSymbol type) => type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.NotAnnotated;
 
     // A parameter whose type is data-like (or the type of some column) was meant as a column.
     private static bool LooksLikeColumn(ITypeSymbol type, List<ITypeSymbol> columnTypes) =>

@@ -66,6 +66,9 @@ public class DiagnosticTests
         { "SLU1003",
           "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static async Task<int> Length(string url) { await Task.Delay(1); return url.Length; } }",
           "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static async Task<int> Length(string url, CancellationToken ct) { await Task.Delay(1, ct); return url.Length; } }" },
+        { "SLU1004",
+          "public sealed record In6(string? Url, int Size); public sealed record Out6(string? Url, int Length); [Pipeline(typeof(In6), typeof(Out6))] public static partial class P { [Stage] static int Length(string url) => url.Length; }",
+          "public sealed record In6(string? Url, int Size); public sealed record Out6(string? Url, int Length); [Pipeline(typeof(In6), typeof(Out6))] public static partial class P { [Stage] static int Length(string? url) => url?.Length ?? 0; }" },
         { "SLU1002",
           "public sealed record Out5(string Url, int Length, object Extra); [Pipeline(typeof(In), typeof(Out5))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static object Extra(int size) => size; }",
           "public sealed record Out5(string Url, int Length, long Extra); [Pipeline(typeof(In), typeof(Out5))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static long Extra(int size) => size; }" },
@@ -122,6 +125,17 @@ public class DiagnosticTests
             "public sealed class Out4 { public string Url { get; } public int Length { get; } public Out4(string link, int length) { Url = link; Length = length; } } [Pipeline(typeof(In), typeof(Out4))] public static partial class P { [Stage] static int Length(string url) => url.Length; }");
         var message = Assert.Single(generator, x => x.Id == "SLU0013").GetMessage();
         Assert.Contains("constructor parameter 'link' (string) names no property of Out4 of its type (properties: Url, Length)", message);
+    }
+
+    [Fact]
+    public void A_nullable_stage_result_into_a_non_nullable_output_property_is_reported_on_the_property()
+    {
+        var (generator, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; } " +
+            "public sealed record Out7(string Url, string Title); [Pipeline(typeof(In), typeof(Out7))] public static partial class Q { [Stage] static string? Title(string url) => url.Length > 3 ? url : null; }");
+        var d = Assert.Single(generator, x => x.Id == "SLU1004");
+        Assert.Contains("Pipeline 'Q': output property 'Title' is string, but column 'Title' is string? and may be null", d.GetMessage());
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
     }
 
     [Fact]
