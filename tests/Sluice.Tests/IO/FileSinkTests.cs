@@ -143,6 +143,14 @@ public class FileSinkTests
     }
 
     [Fact]
+    public void A_json_output_is_refused_saying_to_write_json_lines()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => Sink.File<Item>("out.json"));
+        Assert.Contains(".json output (one JSON document) is not supported", e.Message);
+        Assert.Contains(".jsonl", e.Message);
+    }
+
+    [Fact]
     public async Task The_parent_directory_is_created_and_the_description_is_the_path()
     {
         using var dir = new TempDir();

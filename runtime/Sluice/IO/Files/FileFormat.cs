@@ -17,6 +17,10 @@ internal readonly record struct FileSpec(string Path, FileFormat Format, bool Gz
             case ".jsonl" or ".ndjson": return new(path, FileFormat.JsonLines, gzip);
             case ".json" when !forWriting: return new(path, FileFormat.JsonLines, gzip);
             case ".csv": return new(path, FileFormat.Csv, gzip);
+            case ".json":
+                throw new NotSupportedException(
+                    $"'{path}': .json output (one JSON document) is not supported; write JSON Lines, one JSON object per line, to a .jsonl file " +
+                    "(a .json input is read as JSON Lines).");
         }
         string known = forWriting ? ".jsonl, .ndjson or .csv" : ".jsonl, .ndjson, .json or .csv";
         string named = forWriting ? "Sink.JsonLines or Sink.Csv" : "Source.JsonLines or Source.Csv";
