@@ -16,6 +16,8 @@ internal static class RunSummary
         {
             RunStatus.Completed => $"Completed in {Format.Duration(m.Elapsed)}: {counts}.",
             RunStatus.Cancelled => $"Cancelled after {Format.Duration(m.Elapsed)}: {counts}.",
+            _ when o.ExitCode == HostExitCode.TooManyFailedRows && r.RowsWritten == 0 && o.Error?.Message.StartsWith("every row failed", StringComparison.Ordinal) == true =>
+                $"Failed after {Format.Duration(m.Elapsed)} (every row failed, none was written): {counts}.",
             _ when o.ExitCode == HostExitCode.TooManyFailedRows =>
                 $"Stopped after {Format.Duration(m.Elapsed)} (more rows failed than --max-failed-rows allows): {counts}.",
             _ => $"Failed after {Format.Duration(m.Elapsed)}: {counts}.",

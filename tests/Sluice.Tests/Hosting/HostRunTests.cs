@@ -96,6 +96,7 @@ public class HostRunTests
         var code = await host.RunAsync(HostHarness.Docs("boom", "boom", "boom"), Args());
         Assert.Equal(HostExitCode.TooManyFailedRows, code);
         Assert.Contains("error: every row failed: 3 rows failed and none was written", host.Err);
+        Assert.Contains("(every row failed, none was written): read 3 rows, wrote 0, failed 3.", host.Err);
         Assert.Contains("boom word", host.Err);
         Assert.Empty(host.Written);
 
