@@ -97,6 +97,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             writer = sink.Open(new SinkContext<TOut>(_plan.OutputCodec ?? RowCodec<TOut>.Default));
             _writer = writer;
             _reader = source.Open(new SourceContext<TIn>(_plan.InputCodec ?? RowCodec<TIn>.Default, _run.SourceRowFailed));
+            if (_reader is IInputProgress progress && progress.TotalBytes > 0) _run.Metrics.Input = progress;
             if (!_inlineSource)
             {
                 _channels[0].AddProducer();

@@ -25,7 +25,18 @@ internal abstract class ProgressDisplay
         return completion.IsCompleted;
     }
 
-    /// <summary>Rows read per second over the last few seconds (not since the start, which hides slowdowns).</summary>
+    /// <summary>
+    /// "42% (left 01:23) " when the input's size is known: the share of its bytes read, and the time left at the
+    /// pace so far (from 1% on); empty otherwise.
+    /// </summary>
+    internal static string Progress(double? fraction, TimeSpan elapsed)
+    {
+        if (fraction is not double f) return "";
+        string left = f >= 0.01 && f < 1 ? $" (left {Format.Clock(elapsed * ((1 - f) / f))})" : "";
+        return $"{100 * f:0}%{left} ";
+    }
+
+    /// <summary>Rows per second over the last few seconds (not since the start, which hides slowdowns).</summary>
     protected sealed class RateMeter(TimeSpan window)
     {
         private readonly Queue<(TimeSpan At, long Rows)> _samples = new();
@@ -47,7 +58,9 @@ internal abstract class ProgressDisplay
             var tick = console.PlainInterval < TimeSpan.FromMilliseconds(250) ? console.PlainInterval : TimeSpan.FromMilliseconds(250);
             var next = console.PlainInterval;
             var rate = new RateMeter(console.PlainInterval);
+            var written = new RateMeter(console.PlainInterval);
             rate.Sample(TimeSpan.Zero, 0);
+            written.Sample(TimeSpan.Zero, 0);
             bool announced = false;
             while (!await WaitAsync(completion, tick).ConfigureAwait(false))
             {
@@ -60,11 +73,13 @@ internal abstract class ProgressDisplay
                 if (elapsed < next) continue;
                 while (next <= elapsed) next += console.PlainInterval;
                 metrics.Refresh();
-                long read = metrics.RowsRead;
+                long read = metrics.RowsRead, wrote = metrics.RowsWritten;
+                // Rows in and rows out each at their own pace: once the source is read to its end, rows in stop
+                // while rows out go on.
                 console.Error.WriteLine(
-                    $"[{Format.Clock(elapsed)}] read {Format.Count(read)} written {Format.Count(metrics.RowsWritten)} " +
-                    $"failed {Format.Count(metrics.RowsFailed)} ({Format.Rate(rate.Sample(elapsed, read))} rows/s) " +
-                    $"payload {Format.Payload(metrics.BytesInFlight, metrics.MemoryLimit)}");
+                    $"[{Format.Clock(elapsed)}] {Progress(metrics.InputFraction, elapsed)}read {Format.Count(read)} written {Format.Count(wrote)} " +
+                    $"failed {Format.Count(metrics.RowsFailed)} ({Format.Rate(rate.Sample(elapsed, read))} rows/s in, " +
+                    $"{Format.Rate(written.Sample(elapsed, wrote))} out) payload {Format.Payload(metrics.BytesInFlight, metrics.MemoryLimit)}");
             }
         }
     }
@@ -82,29 +97,30 @@ internal abstract class ProgressDisplay
                 Interactive = InteractionSupport.Yes,
             });
             var rate = new RateMeter(TimeSpan.FromSeconds(3));
-            await ansi.Live(Render(metrics, rate, cancellation))
+            var written = new RateMeter(TimeSpan.FromSeconds(3));
+            await ansi.Live(Render(metrics, rate, written, cancellation))
                 .AutoClear(true)
                 .Overflow(VerticalOverflow.Ellipsis)
                 .StartAsync(async ctx =>
                 {
                     while (!await WaitAsync(completion, console.RichInterval).ConfigureAwait(false))
                     {
-                        ctx.UpdateTarget(Render(metrics, rate, cancellation));
+                        ctx.UpdateTarget(Render(metrics, rate, written, cancellation));
                         ctx.Refresh();
                     }
                 }).ConfigureAwait(false);
         }
 
-        private static IRenderable Render(RunMetrics metrics, RateMeter rate, HostCancellation cancellation)
+        private static IRenderable Render(RunMetrics metrics, RateMeter rate, RateMeter written, HostCancellation cancellation)
         {
             metrics.Refresh();
             var elapsed = metrics.Elapsed;
-            long read = metrics.RowsRead;
+            long read = metrics.RowsRead, wrote = metrics.RowsWritten;
             // Two short header lines rather than one that wraps on an 80-column terminal.
             var header = new Markup(Markup.Escape(
-                $"{Format.Clock(elapsed)}  read {Format.Count(read)}  written {Format.Count(metrics.RowsWritten)}  " +
-                $"failed {Format.Count(metrics.RowsFailed)}  {Format.Rate(rate.Sample(elapsed, read))} rows/s\n" +
-                $"payload in flight {Format.Payload(metrics.BytesInFlight, metrics.MemoryLimit)}"));
+                $"{Format.Clock(elapsed)}  {Progress(metrics.InputFraction, elapsed)}read {Format.Count(read)}  written {Format.Count(wrote)}  " +
+                $"failed {Format.Count(metrics.RowsFailed)}\n{Format.Rate(rate.Sample(elapsed, read))} rows/s in, " +
+                $"{Format.Rate(written.Sample(elapsed, wrote))} out  payload in flight {Format.Payload(metrics.BytesInFlight, metrics.MemoryLimit)}"));
 
             var table = new Table().Border(TableBorder.Simple);
             table.AddColumn(new TableColumn("stage").NoWrap());

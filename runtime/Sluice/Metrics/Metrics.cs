@@ -58,6 +58,12 @@ public sealed class RunMetrics
     public long RowsFailed => Volatile.Read(ref RowsFailedValue);
     /// <summary>Time since the run started.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>How much of its input the source has read, when it knows its size (files); else null.</summary>
+    internal IInputProgress? Input { get; set; }
+
+    /// <summary>The share of the input read so far (0 to 1), when the source knows its size (file inputs); else null.</summary>
+    public double? InputFraction => Input is { TotalBytes: > 0 } p ? Math.Clamp((double)p.BytesDone / p.TotalBytes, 0, 1) : null;
     /// <summary>Payload bytes held now.</summary>
     public long BytesInFlight => _budget.InFlight;
     /// <summary>Payload buffers the run's pool keeps for reuse, not held by any row now (in flight + idle never exceeds the limit).</summary>

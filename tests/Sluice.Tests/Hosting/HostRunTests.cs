@@ -27,7 +27,7 @@ public class HostRunTests
         var host = new HostHarness { PlainInterval = TimeSpan.FromMilliseconds(40) };
         var code = await host.RunAsync(Source.From(SlowDocs(20, TimeSpan.FromMilliseconds(20))), Args());
         Assert.Equal(HostExitCode.Completed, code);
-        Assert.Matches(new Regex(@"^\[\d\d:\d\d:\d\d\] read [\d,]+ written [\d,]+ failed [\d,]+ \([\d,.]+ rows/s\) payload [\d.]+ [KMGT]?i?B", RegexOptions.Multiline), host.Err);
+        Assert.Matches(new Regex(@"^\[\d\d:\d\d:\d\d\] read [\d,]+ written [\d,]+ failed [\d,]+ \([\d,.]+ rows/s in, [\d,.]+ out\) payload [\d.]+ [KMGT]?i?B", RegexOptions.Multiline), host.Err);
         Assert.Contains("Completed in", host.Err);
         Assert.Contains("read 20 rows, wrote 40, failed 0", host.Err);
         Assert.Contains("out.jsonl", host.Err);
@@ -45,6 +45,14 @@ public class HostRunTests
         Assert.Contains("Length: InvalidOperationException: boom word", host.Err);
         Assert.Contains("failed 1", host.Err);
     }
+
+    [Theory]
+    [InlineData(0.42, 10, "42% (left 00:00:13) ")]
+    [InlineData(0.004, 10, "0% ")]   // too early to tell the time left
+    [InlineData(1.0, 10, "100% ")]
+    [InlineData(null, 10, "")]       // a source that does not know its size
+    public void Progress_shows_the_share_of_the_input_read_and_the_time_left(double? fraction, int seconds, string expected) =>
+        Assert.Equal(expected, ProgressDisplay.Progress(fraction, TimeSpan.FromSeconds(seconds)));
 
     [Fact]
     public async Task Quiet_prints_neither_progress_nor_summary()

@@ -80,6 +80,32 @@ public class FilePipelineTests
     }
 
     [Fact]
+    public async Task A_file_source_reports_how_much_of_its_input_it_has_read()
+    {
+        using var dir = new TempDir();
+        string a = dir.Write("in/a.jsonl", string.Concat(Enumerable.Range(0, 2000).Select(i => $"{{\"text\":\"alpha beta{i}\",\"id\":{i}}}\n")));
+        dir.Write("in/b.jsonl", string.Concat(Enumerable.Range(0, 1000).Select(i => $"{{\"text\":\"gamma{i}\",\"id\":{i}}}\n")));
+        long total = new FileInfo(a).Length + new FileInfo(dir["in/b.jsonl"]).Length;
+        var reader = (FileSourceReader<Doc>)Source.JsonLines<Doc>(dir["in/*.jsonl"]).Open(new SourceContext<Doc>(new DocCodec()));
+        var progress = (IInputProgress)reader;
+        Assert.Equal(total, progress.TotalBytes);
+        Assert.Equal(0, progress.BytesDone);
+        var buffer = new Doc[500];
+        Assert.Equal(500, await reader.ReadAsync(buffer, default));
+        Assert.InRange(progress.BytesDone, 1, total - 1);
+        while (await reader.ReadAsync(buffer, default) > 0) { }
+        Assert.Equal(total, progress.BytesDone);
+        await reader.DisposeAsync();
+
+        var run = WordsWithCodecs(new PipelineOptions()).Start(Source.JsonLines<Doc>(dir["in/*.jsonl"]), Sink.Null<WordRow>());
+        await run.Completion;
+        Assert.Equal(1.0, run.Metrics.InputFraction);
+        var memory = WordsWithCodecs(new PipelineOptions()).Start(Source.From(new[] { new Doc("a", 1) }), Sink.Null<WordRow>());
+        await memory.Completion;
+        Assert.Null(memory.Metrics.InputFraction); // an in-memory source does not know its size
+    }
+
+    [Fact]
     public async Task A_run_that_fails_to_start_leaves_the_old_output_and_dead_letters_untouched_and_no_empty_files()
     {
         using var dir = new TempDir();

@@ -53,7 +53,7 @@ internal sealed class FileSource<T> : ISource<T>
 }
 
 /// <summary>Reads the files of one run: owns the byte buffer and the open file, leaves rows to a <see cref="RowParser{T}"/>.</summary>
-internal sealed class FileSourceReader<T> : ISourceReader<T>
+internal sealed class FileSourceReader<T> : ISourceReader<T>, IInputProgress
 {
     private static readonly byte[] s_bom = [0xEF, 0xBB, 0xBF];
 
@@ -66,6 +66,8 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
     private RowParser<T>? _parser;
     private int _next;
     private Stream? _stream;
+    private FileStream? _file;   // the file under _stream (a GZipStream's base): its position is the progress
+    private long _doneBytes;     // sizes of the files read to their end
     private byte[] _buffer;
     private int _start, _end;
     private bool _eof, _bomPending;
@@ -77,6 +79,28 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
         _codec = codec;
         _maxRecordBytes = maxRecordBytes;
         _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(bufferSize, 16));
+        long total = 0;
+        foreach (var f in files)
+        {
+            try { total += new FileInfo(f.Path).Length; }
+            catch (IOException) { total = -1; break; }
+        }
+        TotalBytes = total;
+    }
+
+    /// <inheritdoc/>
+    public long TotalBytes { get; }
+
+    /// <inheritdoc/>
+    public long BytesDone
+    {
+        get
+        {
+            long current = 0;
+            try { current = Volatile.Read(ref _file)?.Position ?? 0; }
+            catch (ObjectDisposedException) { }
+            return Math.Min(TotalBytes, Volatile.Read(ref _doneBytes) + current);
+        }
     }
 
     public async ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken)
@@ -119,8 +143,10 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
     private void OpenNext()
     {
         var file = _files[_next++];
-        Stream stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read,
-                                       bufferSize: file.Gzip ? 1 << 16 : 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var fileStream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read,
+                                        bufferSize: file.Gzip ? 1 << 16 : 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        Stream stream = fileStream;
+        Volatile.Write(ref _file, fileStream);
         // GZipStream reads concatenated members and checks each CRC, but a file cut short (no trailer) just
         // ends: its torn last line becomes a bad row, and the lines before it read as usual.
         if (file.Gzip) stream = new GZipStream(stream, CompressionMode.Decompress);
@@ -138,6 +164,12 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>
     {
         var stream = _stream;
         _stream = null;
+        if (Interlocked.Exchange(ref _file, null) is { } file)
+        {
+            long length = 0;
+            try { length = file.Length; } catch (ObjectDisposedException) { }
+            Interlocked.Add(ref _doneBytes, length);
+        }
         if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -199,4 +231,14 @@ internal abstract class RowParser<T>(SourceContext<T> context, RowCodec<T> codec
     public abstract int Parse(ReadOnlySpan<byte> data, bool final, Span<T> rows, out int consumed);
 
     protected string Location(long line) => $"{FilePath}:{line}";
+}
+
+/// <summary>A source that knows how much of its input it has read (files: bytes on disk), for percent and time left.</summary>
+internal interface IInputProgress
+{
+    /// <summary>The input's size in bytes (-1 when unknown).</summary>
+    long TotalBytes { get; }
+
+    /// <summary>Bytes read so far.</summary>
+    long BytesDone { get; }
 }
