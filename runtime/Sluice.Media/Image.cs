@@ -24,7 +24,8 @@ public sealed partial class Image : IDisposable
 
     /// <summary>
     /// The warning the decoder gave for a file it read whole anyway (for JPEG: stray bytes between segments,
-    /// "extraneous bytes before marker"), or null. Files with warnings that lose data (a truncated file) fail instead.
+    /// "extraneous bytes before marker"; for PNG: chunks outside the spec that were ignored, such as a PLTE of
+    /// 4 bytes or gAMA after IDAT), or null. The same for every target mode. Files with warnings that lose data (a truncated file) fail instead.
     /// </summary>
     public string? DecodeWarning { get; internal set; }
 

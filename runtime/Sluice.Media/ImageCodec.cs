@@ -230,10 +230,19 @@ public sealed partial class Image
         return LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING && IsBenignJpegWarning(message);
     }
 
-    private static unsafe Image DecodePng(ReadOnlySpan<byte> bytes, PixelMode mode, long maxPixels)
+    private static Image DecodePng(ReadOnlySpan<byte> bytes, PixelMode mode, long maxPixels)
     {
-        if (PngFastPath.TryDecode(bytes, mode, maxPixels) is { } fast) return fast;
-        return DecodePngWithSpng(bytes, mode, maxPixels);
+        // One reading of the chunks for both decoders (PngChunks): a file gets one verdict whatever the mode.
+        var layout = PngChunks.Read(bytes);
+        var image = PngFastPath.TryDecode(bytes, layout, mode, maxPixels);
+        if (image is null)
+        {
+            if (!layout.Readable || !layout.HasOtherChunks) return DecodePngWithSpng(bytes, mode, maxPixels);
+            using var essential = layout.Essential(bytes);
+            image = DecodePngWithSpng(essential.Span, mode, maxPixels);
+        }
+        image.DecodeWarning = layout.Warning;
+        return image;
     }
 
     /// <summary>Decodes a PNG with libspng: every PNG the fast path leaves, and the error message for every bad one.</summary>

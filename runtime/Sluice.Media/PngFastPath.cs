@@ -6,8 +6,8 @@ using Sluice.Interop;
 namespace Sluice.Media;
 
 /// <summary>
-/// PNG decoding for the common case without libspng: 8-bit grayscale, RGB or RGBA, not interlaced, every
-/// chunk's CRC right. The IDAT stream is inflated whole by libdeflate (Adler-32 checked) and unfiltered here,
+/// PNG decoding for the common case without libspng: 8-bit grayscale, RGB or RGBA, not interlaced, the
+/// chunks as <see cref="PngChunks"/> read them (every CRC right; the chunks it sets aside are ignored here too). The IDAT stream is inflated whole by libdeflate (Adler-32 checked) and unfiltered here,
 /// Paeth with Vector128 one pixel at a time. Debian's libspng 0.7.3 unfilters byte by byte with a branch per
 /// predictor choice; on the benchmark corpus that was 18% of all preprocessing CPU and zlib's inflate another 15%.
 /// <para>
@@ -18,8 +18,6 @@ namespace Sluice.Media;
 /// </summary>
 internal static unsafe class PngFastPath
 {
-    private const uint IHDR = 0x49484452, IDAT = 0x49444154, IEND = 0x49454E44, PLTE = 0x504C5445, tRNS = 0x74524E53;
-
     private static int s_available; // 0 unknown, 1 yes, -1 no (libdeflate missing: libspng does everything)
 
     private static bool Available
@@ -41,52 +39,27 @@ internal static unsafe class PngFastPath
     /// Decodes <paramref name="png"/> (whose signature the caller checked) to <paramref name="mode"/>, or returns
     /// null when libspng should. Throws only <see cref="ImageDecodeException"/> for a header over <paramref name="maxPixels"/>.
     /// </summary>
-    internal static Image? TryDecode(ReadOnlySpan<byte> png, PixelMode mode, long maxPixels)
+    internal static Image? TryDecode(ReadOnlySpan<byte> png, PixelMode mode, long maxPixels) =>
+        TryDecode(png, PngChunks.Read(png), mode, maxPixels);
+
+    /// <summary>As <see cref="TryDecode(ReadOnlySpan{byte}, PixelMode, long)"/> with the chunks already read: only those <paramref name="layout"/> keeps are decoded.</summary>
+    internal static Image? TryDecode(ReadOnlySpan<byte> png, PngChunks layout, PixelMode mode, long maxPixels)
     {
-        if (!Available) return null;
+        if (layout.Width is > 0 and <= int.MaxValue && layout.Height is > 0 and <= int.MaxValue)
+            Image.CheckPixels(ImageFormat.Png, layout.Width, layout.Height, maxPixels);
+        if (!Available || !layout.Readable) return null;
+        if (layout.BitDepth != 8 || layout.ColorType is not (0 or 2 or 6) || layout.Interlace != 0) return null;
+        if (layout.Trns >= 0 && mode == PixelMode.RGBA) return null; // alpha from tRNS: libspng's job
         fixed (byte* file = png)
-            return TryDecode(file, png.Length, mode, maxPixels);
+            return TryDecode(file, layout, mode);
     }
 
-    private static Image? TryDecode(byte* file, int length, PixelMode mode, long maxPixels)
+    private static Image? TryDecode(byte* file, PngChunks layout, PixelMode mode)
     {
-        // IHDR: the first chunk, 13 bytes.
-        int pos = 8;
-        if (!NextChunk(file, length, pos, out uint type, out int dataLength) || type != IHDR || dataLength != 13) return null;
-        byte* ihdr = file + pos + 8;
-        uint width = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ihdr, 4));
-        uint height = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ihdr + 4, 4));
-        byte bitDepth = ihdr[8], colorType = ihdr[9];
-        if (width is 0 or > int.MaxValue || height is 0 or > int.MaxValue) return null;
-        if (bitDepth != 8 || colorType is not (0 or 2 or 6) || ihdr[10] != 0 || ihdr[11] != 0 || ihdr[12] != 0) return null;
-        int bpp = colorType switch { 0 => 1, 2 => 3, _ => 4 };
-        Image.CheckPixels(ImageFormat.Png, width, height, maxPixels);
-
-        // The chunks up to IEND: every CRC right, IDATs consecutive, no critical chunk this path does not know.
-        pos += 12 + dataLength;
-        int firstIdat = -1, idatChunks = 0;
-        long idatBytes = 0;
-        bool idatEnded = false, sawEnd = false;
-        while (NextChunk(file, length, pos, out type, out dataLength))
-        {
-            if (type == IDAT)
-            {
-                if (idatEnded) return null;
-                if (firstIdat < 0) firstIdat = pos;
-                idatChunks++;
-                idatBytes += dataLength;
-            }
-            else
-            {
-                if (firstIdat >= 0) idatEnded = true;
-                if (type == IEND) { sawEnd = true; break; }
-                if (type == PLTE) { if (colorType == 0 || firstIdat >= 0) return null; }
-                else if (type == tRNS) { if (colorType == 6 || mode == PixelMode.RGBA || firstIdat >= 0) return null; }
-                else if ((type & 0x20000000) == 0) return null; // an unknown critical chunk
-            }
-            pos += 12 + dataLength;
-        }
-        if (!sawEnd || firstIdat < 0 || idatBytes > int.MaxValue) return null;
+        uint width = layout.Width, height = layout.Height;
+        int bpp = layout.ColorType switch { 0 => 1, 2 => 3, _ => 4 };
+        int firstIdat = layout.FirstIdat, idatChunks = layout.IdatChunks;
+        long idatBytes = layout.IdatBytes;
 
         long rowBytes = (long)width * bpp;
         long rawSize = (rowBytes + 1) * height;
@@ -136,21 +109,6 @@ internal static unsafe class PngFastPath
             raw.Dispose();
             joined?.Dispose();
         }
-    }
-
-    /// <summary>Reads the chunk header at <paramref name="pos"/> and checks that the whole chunk fits and its CRC is right.</summary>
-    private static bool NextChunk(byte* file, int length, int pos, out uint type, out int dataLength)
-    {
-        type = 0;
-        dataLength = 0;
-        if (pos > length - 12) return false;
-        uint len = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(file + pos, 4));
-        if (len > (uint)(length - pos - 12)) return false;
-        type = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(file + pos + 4, 4));
-        uint stored = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(file + pos + 8 + len, 4));
-        if (LibDeflate.libdeflate_crc32(0, file + pos + 4, len + 4) != stored) return false;
-        dataLength = (int)len;
-        return true;
     }
 
     /// <summary>Unfilters the rows in place in <paramref name="raw"/> and writes each into <paramref name="image"/>; false on an unknown filter type.</summary>
