@@ -159,8 +159,7 @@ public sealed partial class Image
                 && !(LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING && IsBenignJpegWarning(LibTurboJpeg.ErrorString(tj)) && width > 0 && height > 0))
                 throw new ImageDecodeException(ImageFormat.Jpeg, $"corrupt or truncated header: {LibTurboJpeg.ErrorString(tj)}.");
             CheckPixels(ImageFormat.Jpeg, width, height, maxPixels);
-            if (colorspace is LibTurboJpeg.TJCS_CMYK or LibTurboJpeg.TJCS_YCCK)
-                throw new ImageDecodeException(ImageFormat.Jpeg, "CMYK/YCCK JPEGs are not supported yet.", width, height);
+            bool cmyk = colorspace is LibTurboJpeg.TJCS_CMYK or LibTurboJpeg.TJCS_YCCK;
             // One answer per file: tables come from the file or the decode fails as in a fresh process, and a scan
             // bomb is refused before the work (JpegStructure).
             var structure = JpegStructure.Read(bytes);
@@ -183,31 +182,41 @@ public sealed partial class Image
             var (num, denom) = JpegScaleFor(width, height, shrinkTo);
             var factor = new LibTurboJpeg.ScalingFactor { Num = num, Denom = denom };
             int w = factor.Scale(width), h = factor.Scale(height);
-            int pixelFormat = mode switch
+            // CMYK and YCCK (libjpeg turns YCCK into CMYK) decode to CMYK, then to RGB as Pillow converts them.
+            int pixelFormat = cmyk ? LibTurboJpeg.TJPF_CMYK : mode switch
             {
                 PixelMode.L => LibTurboJpeg.TJPF_GRAY,
                 PixelMode.RGBA => LibTurboJpeg.TJPF_RGBA,
                 _ => LibTurboJpeg.TJPF_RGB,
             };
             var image = CreateForDecode(ImageFormat.Jpeg, w, h, mode);
+            Blob? cmykPixels = null;
             try
             {
-                fixed (byte* dst = image.Span)
+                if (cmyk)
+                {
+                    if ((long)w * h * 4 > Array.MaxLength)
+                        throw new ImageDecodeException(ImageFormat.Jpeg, $"{w}x{h} CMYK is larger than one buffer can hold.", width, height);
+                    cmykPixels = Blob.Rent(w * h * 4);
+                }
+                int pitch = cmyk ? w * 4 : image.Stride;
+                fixed (byte* dst = cmyk ? cmykPixels!.Span : image.Span)
                 {
                     // Strict: a warning (e.g. "Premature end of JPEG file") fails too, so truncated files never
                     // pass as half-grey images. LIMITSCANS stops progressive files with thousands of scans.
-                    if (LibTurboJpeg.tjDecompress2(tj, src, size, dst, w, image.Stride, h, pixelFormat,
+                    if (LibTurboJpeg.tjDecompress2(tj, src, size, dst, w, pitch, h, pixelFormat,
                             LibTurboJpeg.TJFLAG_LIMITSCANS | LibTurboJpeg.TJFLAG_STOPONWARNING) != 0)
                     {
                         bool warning = LibTurboJpeg.tjGetErrorCode(tj) == LibTurboJpeg.TJERR_WARNING;
                         string message = LibTurboJpeg.ErrorString(tj);
                         // Stray bytes between segments lose no image data (Pillow and browsers read such files):
                         // decode again to the end, accepting that warning and no other, and record it.
-                        if (!(warning && IsBenignJpegWarning(message) && DecodeAcceptingWarnings(tj, src, size, dst, w, image.Stride, h, pixelFormat, out message)))
+                        if (!(warning && IsBenignJpegWarning(message) && DecodeAcceptingWarnings(tj, src, size, dst, w, pitch, h, pixelFormat, out message)))
                             throw new ImageDecodeException(ImageFormat.Jpeg, $"{(warning ? "truncated or damaged data" : "corrupt data")}: {message}.", width, height);
                         image.DecodeWarning = message;
                     }
                 }
+                if (cmykPixels is not null) CmykToImage(cmykPixels.Span, image);
                 return image;
             }
             catch
@@ -215,6 +224,38 @@ public sealed partial class Image
                 image.Dispose();
                 throw;
             }
+            finally
+            {
+                cmykPixels?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// libjpeg's CMYK samples (as stored: Adobe's inverted convention, which Pillow assumes for every CMYK JPEG)
+    /// to <paramref name="image"/>'s mode as Pillow converts CMYK to RGB: with c = 255 - stored cyan and
+    /// nk = 255 - k = stored black, R = nk - c·nk/255 rounded as Pillow's MULDIV255; L is the 601 luma of that RGB.
+    /// </summary>
+    private static void CmykToImage(ReadOnlySpan<byte> cmyk, Image image)
+    {
+        var dst = image.Span;
+        int channels = image.Channels, pixels = image.Width * image.Height;
+        for (int p = 0; p < pixels; p++)
+        {
+            int s = p * 4, nk = cmyk[s + 3];
+            byte r = Ink(cmyk[s], nk), g = Ink(cmyk[s + 1], nk), b = Ink(cmyk[s + 2], nk);
+            int d = p * channels;
+            if (channels == 1) { dst[d] = Luma(r, g, b); continue; }
+            dst[d] = r;
+            dst[d + 1] = g;
+            dst[d + 2] = b;
+            if (channels == 4) dst[d + 3] = 255;
+        }
+
+        static byte Ink(int stored, int nk)
+        {
+            int t = (255 - stored) * nk + 128;
+            return (byte)(nk - (((t >> 8) + t) >> 8));
         }
     }
 
