@@ -78,6 +78,14 @@ namespace Sluice
 
         /// <summary>What happens to a row whose call throws.</summary>
         public OnError OnError { get; set; } = OnError.DeadLetter;
+
+        /// <summary>
+        /// The column the stage writes, when not the method's name. A stage that writes a column it also reads
+        /// replaces it in place: <c>[Stage] static string Title(string title)</c>, or
+        /// <c>[Stage(Column = "Image")] static Image Shrink(Image image)</c>; later stages and the output see the new
+        /// value. Not for batch stages, whose columns are named by their <c>Span&lt;T&gt;</c> parameters.
+        /// </summary>
+        public string? Column { get; set; }
     }
 
     /// <summary>A predicate: rows for which the method returns <c>false</c> are dropped.</summary>
@@ -98,6 +106,9 @@ namespace Sluice
     {
         /// <summary>What happens to a row whose call throws.</summary>
         public OnError OnError { get; set; } = OnError.DeadLetter;
+
+        /// <summary>The column the explode writes, when not the method's name; one it also reads is replaced (see <see cref="StageAttribute.Column"/>).</summary>
+        public string? Column { get; set; }
     }
 
     /// <summary>

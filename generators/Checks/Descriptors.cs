@@ -32,7 +32,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor ColumnWrittenTwice = Error("SLU0005",
         "Column written twice",
-        "Stage '{0}' writes column '{1}', which {2} already produces; rename the stage or the column");
+        "Stage '{0}' writes column '{1}', which {2} already produces; rename the stage or the column{3}");
 
     public static readonly DiagnosticDescriptor BadSignature = Error("SLU0006",
         "Signature fits no stage kind",

@@ -160,7 +160,8 @@ internal sealed class Parser
         var outputProps = OutputProperties(output);
         foreach (var prop in outputProps)
         {
-            int c = columns.FindIndex(x => string.Equals(x.Name, prop.Name, StringComparison.OrdinalIgnoreCase));
+            // The last column of the name: a stage that replaced a column in place wins.
+            int c = columns.FindLastIndex(x => string.Equals(x.Name, prop.Name, StringComparison.OrdinalIgnoreCase));
             if (c < 0)
             {
                 Report(Descriptors.OutputNotProduced, prop.Locations.FirstOrDefault() ?? syntax.Identifier.GetLocation(),
@@ -276,6 +277,15 @@ internal sealed class Parser
             Report(Descriptors.AsyncWithoutCancellation, location, method.Name);
         if (device != 0 && kind != StageKind.Batch)
             return BadOption(method, "Device applies to batch stages only");
+        string columnName = method.Name;
+        if (data.NamedArguments.FirstOrDefault(a => a.Key == "Column").Value.Value is string named)
+        {
+            if (kind == StageKind.Batch)
+                return BadOption(method, "Column applies to stages that return one value; a batch stage's columns are named by its Span<T> parameters");
+            if (named.Length == 0 || !(char.IsLetter(named[0]) || named[0] == '_') || !named.All(ch => char.IsLetterOrDigit(ch) || ch == '_'))
+                return BadOption(method, $"Column must be a C# identifier, like a property of the output record (was \"{named}\")");
+            columnName = named;
+        }
         if (kind == StageKind.Async && maxConcurrency == 0) maxConcurrency = 16;
         if (kind == StageKind.Batch && batchSize == 0) batchSize = 64;
 
@@ -321,8 +331,8 @@ internal sealed class Parser
                 }
                 columnType = ((INamedTypeSymbol)type).TypeArguments[0];
             }
-            int c = -1;
-            for (int k = 0; k < available; k++)
+            int c = -1; // the latest column of the name: after a stage replaced it in place, the new value
+            for (int k = available - 1; k >= 0; k--)
                 if (string.Equals(columns[k].Name, p.Name, StringComparison.OrdinalIgnoreCase)) { c = k; break; }
             if (c >= 0)
             {
@@ -351,7 +361,7 @@ internal sealed class Parser
             else
                 Report(Descriptors.UnresolvedResource, p.Locations.FirstOrDefault(), method.Name, p.Name, Short(type), Pascal(p.Name));
         }
-        if (valueType is not null) writes.Insert(0, (method.Name, valueType, location));
+        if (valueType is not null) writes.Insert(0, (columnName, valueType, location));
         if (!ok)
         {
             // The stage is broken, but its columns exist: later stages and the output that read them must not
@@ -371,14 +381,27 @@ internal sealed class Parser
         var writeIndices = new List<int>();
         foreach (var (colName, type, loc) in writes)
         {
-            int existing = columns.FindIndex(x => string.Equals(x.Name, colName, StringComparison.OrdinalIgnoreCase));
+            int existing = columns.FindLastIndex(x => string.Equals(x.Name, colName, StringComparison.OrdinalIgnoreCase));
+            string? id = null;
             if (existing >= 0)
             {
-                string producer = columns[existing].Producer < 0 ? "the input record" : $"stage '{ProducerName(columns, existing)}'";
-                Report(Descriptors.ColumnWrittenTwice, loc, method.Name, colName, producer);
-                return null;
+                // Replacing a column in place: the stage that writes the column reads it (Title(string title), or
+                // [Stage(Column = "Image")] Image Shrink(Image image)). Later stages and the output see the new
+                // value; the old one ends with this stage.
+                bool replaces = kind is StageKind.Map or StageKind.Async or StageKind.Explode
+                                && bound.Any(b => b.Kind == ParamKind.Column && b.Index == existing);
+                if (!replaces)
+                {
+                    string producer = columns[existing].Producer < 0 ? "the input record" : $"stage '{ProducerName(columns, existing)}'";
+                    string hint = kind is StageKind.Map or StageKind.Async or StageKind.Explode
+                        ? $", or replace it in place by reading it: {method.Name}({Short(columnSymbols[existing])} {char.ToLowerInvariant(colName[0]) + colName.Substring(1)}, ...)"
+                        : "";
+                    Report(Descriptors.ColumnWrittenTwice, loc, method.Name, colName, producer, hint);
+                    return null;
+                }
+                id = $"{colName}__{columns.Count}";
             }
-            columns.Add(new ColumnModel(colName, Type(type), index));
+            columns.Add(new ColumnModel(colName, Type(type), index, id));
             columnSymbols.Add(type);
             writeIndices.Add(columns.Count - 1);
         }
@@ -400,11 +423,11 @@ internal sealed class Parser
     private string Hint(string parameter, IMethodSymbol method, IEnumerable<ColumnModel> available)
     {
         var later = method.ContainingType.GetMembers().OfType<IMethodSymbol>()
-            .FirstOrDefault(m => !SymbolEqualityComparer.Default.Equals(m, method)
-                                 && string.Equals(m.Name, parameter, StringComparison.OrdinalIgnoreCase)
-                                 && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "Sluice.StageAttribute" or "Sluice.ExplodeAttribute"));
-        if (later is not null)
-            return $"; column '{later.Name}' is made by stage '{later.Name}', which is declared after '{method.Name}': stages run in declaration order, so move it before";
+            .Select(m => (Method: m, Column: WrittenColumn(m)))
+            .FirstOrDefault(m => m.Column is not null && !SymbolEqualityComparer.Default.Equals(m.Method, method)
+                                 && string.Equals(m.Column, parameter, StringComparison.OrdinalIgnoreCase));
+        if (later.Method is not null)
+            return $"; column '{later.Column}' is made by stage '{later.Method.Name}', which is declared after '{method.Name}': stages run in declaration order, so move it before";
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (var c in available)
@@ -413,6 +436,14 @@ internal sealed class Parser
             if (d < bestDistance) { bestDistance = d; best = c.Name; }
         }
         return best is not null && bestDistance <= Math.Max(1, parameter.Length / 3) ? $"; did you mean '{char.ToLowerInvariant(best[0]) + best.Substring(1)}'?" : "";
+    }
+
+    /// <summary>The column a [Stage] or [Explode] method writes: its Column option or its name; null for other methods.</summary>
+    private static string? WrittenColumn(IMethodSymbol m)
+    {
+        var data = m.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is "Sluice.StageAttribute" or "Sluice.ExplodeAttribute");
+        if (data is null) return null;
+        return data.NamedArguments.FirstOrDefault(a => a.Key == "Column").Value.Value as string ?? m.Name;
     }
 
     // Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1.
@@ -463,7 +494,9 @@ internal sealed class Parser
 
     private static string Available(IEnumerable<ColumnModel> columns)
     {
-        var names = columns.Select(c => $"{c.Name} ({c.Type.Display})").ToList();
+        var list = columns.ToList();
+        var names = list.Where((c, i) => !list.Skip(i + 1).Any(later => string.Equals(later.Name, c.Name, StringComparison.OrdinalIgnoreCase))) // a replaced column once
+            .Select(c => $"{c.Name} ({c.Type.Display})").ToList();
         return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 

@@ -138,8 +138,8 @@ internal sealed class Emitter
     // ---------------------------------------------------------------- morsels
 
     private string ColType(int c) => _m.Columns[c].Type.Name;
-    private string Field(int c) => "C_" + _m.Columns[c].Name;
-    private string Local(int c) => "v_" + _m.Columns[c].Name;
+    private string Field(int c) => "C_" + _m.Columns[c].Key;
+    private string Local(int c) => "v_" + _m.Columns[c].Key;
     private bool Disposable(int c) => _m.Columns[c].Type.IsDisposable;
 
     private string DisposeCall(int c, string expression) =>
@@ -239,7 +239,7 @@ internal sealed class Emitter
                 _w.Line($"public readonly {G}RowEmitter<{ColType(st.Writes[0])}> E_{pos} = new();");
             if (st.Kind == StageKind.Batch)
                 foreach (var c in st.Writes.Where(c => _p.LastReader[c] == Plan.Unread))
-                    _w.Line($"public readonly {ColType(c)}[] S_{_m.Columns[c].Name} = new {ArrayNew(ColType(c), st.BatchSize.ToString())};");
+                    _w.Line($"public readonly {ColType(c)}[] S_{_m.Columns[c].Key} = new {ArrayNew(ColType(c), st.BatchSize.ToString())};");
         }
         _w.Open($"public __Resources{s}({G}PipelineContext context)");
         foreach (var r in resources)
@@ -404,12 +404,12 @@ internal sealed class Emitter
         bool rowsIn = s == 0 && RowMajorIn, rowsOut = IsRowMajorOut(s + 1);
         if ((originIn && originOut) || rowsIn)
             _w.Line($"var __a_Origin = new global::System.ReadOnlySpan<{_in}>(__in.Origin, {(rowsIn ? "__in.OriginOffset" : "0")}, __n);");
-        foreach (var c in Stored(s)) _w.Line($"var __a_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
-        string In(int c) => rowsIn ? $"__a_Origin[__i].{_m.Columns[c].Name}" : $"__a_{_m.Columns[c].Name}[__i]";
+        foreach (var c in Stored(s)) _w.Line($"var __a_{_m.Columns[c].Key} = new global::System.ReadOnlySpan<{ColType(c)}>(__in.{Field(c)}, 0, __n);");
+        string In(int c) => rowsIn ? $"__a_Origin[__i].{_m.Columns[c].Name}" : $"__a_{_m.Columns[c].Key}[__i]";
         _w.Line("int __j = __w.LoopWritten;");
         if (originOut) _w.Line($"var __oc_Origin = __o.Origin;");
         if (rowsOut) _w.Line("var __oc_Rows = __o.Rows;");
-        foreach (var c in Stored(s + 1)) _w.Line($"var __oc_{_m.Columns[c].Name} = __o.{Field(c)};");
+        foreach (var c in Stored(s + 1)) _w.Line($"var __oc_{_m.Columns[c].Key} = __o.{Field(c)};");
         if (filters.Count > 0) _w.Line("ref long __lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(__w.LoopOut);");
         foreach (int pos in filters) _w.Line($"long __out{pos} = 0;");
         _w.Line("long __t = typeof(TProfile) == typeof(global::Sluice.Profiling.On) ? global::System.Diagnostics.Stopwatch.GetTimestamp() : 0L;");
@@ -447,7 +447,7 @@ internal sealed class Emitter
         string Out(int c) => values.TryGetValue(c, out var v) ? v : In(c);
         if (originOut) _w.Line("__oc_Origin[__j] = __a_Origin[__i];");
         if (rowsOut) _w.Line($"__oc_Rows[__j] = {OutputRow(Out)};");
-        foreach (var c in Stored(s + 1)) _w.Line($"__oc_{_m.Columns[c].Name}[__j] = {Out(c)};");
+        foreach (var c in Stored(s + 1)) _w.Line($"__oc_{_m.Columns[c].Key}[__j] = {Out(c)};");
         _w.Line("__w.LoopWritten = ++__j;");
         _w.Close();
         _w.Line("_ = __ct;");
@@ -479,9 +479,22 @@ internal sealed class Emitter
     {
         foreach (var c in scope.Owned.Where(c => _p.LastReader[c] == stage).ToList())
         {
-            _w.Line(DisposeCall(c, OwnedExpression(scope, c)));
+            string dispose = DisposeCall(c, OwnedExpression(scope, c));
+            int r = ReplacedBy(c, stage);
+            // A stage that replaced the column in place may have returned the same object: it lives on.
+            if (r >= 0 && scope.Values.TryGetValue(r, out var replacement) && _m.Columns[c].Type.IsReferenceType)
+                dispose = $"if (!ReferenceEquals({OwnedExpression(scope, c)}, {replacement})) {dispose}";
+            _w.Line(dispose);
             scope.Owned.Remove(c);
         }
+    }
+
+    /// <summary>The column stage <paramref name="stage"/> writes in place of column <paramref name="c"/> (same name), or -1.</summary>
+    private int ReplacedBy(int c, int stage)
+    {
+        foreach (int w in _m.Stages[stage].Writes)
+            if (w != c && string.Equals(_m.Columns[w].Name, _m.Columns[c].Name, System.StringComparison.OrdinalIgnoreCase)) return w;
+        return -1;
     }
 
     private string Args(StageModel stage, System.Func<ParamModel, string> column, string context, string emitter = "")
@@ -627,7 +640,12 @@ internal sealed class Emitter
         foreach (var col in _p.Boundaries[s + 1])
             _w.Line($"__o.{Field(col)}[__j] = {(col == c ? "__value" : $"__in.{Field(col)}[__row]")};");
         foreach (var col in _p.Boundaries[s].Where(x => Disposable(x) && !_p.Boundaries[s + 1].Contains(x)))
-            _w.Line(DisposeCall(col, $"__in.{Field(col)}[__row]"));
+        {
+            string dispose = DisposeCall(col, $"__in.{Field(col)}[__row]");
+            // Replaced in place by this stage, which may have returned the same object: it lives on.
+            if (ReplacedBy(col, index) == c && _m.Columns[col].Type.IsReferenceType) dispose = $"if (!ReferenceEquals(__in.{Field(col)}[__row], __value)) {dispose}";
+            _w.Line(dispose);
+        }
         if (Disposable(c) && !_p.Boundaries[s + 1].Contains(c)) _w.Line(DisposeCall(c, "__value"));
         _w.Close();
         _w.Close();
@@ -668,7 +686,7 @@ internal sealed class Emitter
         _w.Line("var __ct = __w.Context.CancellationToken;");
         _w.Line("int __n = __b.Count;");
         string OutSpan(int c) => _p.LastReader[c] == Plan.Unread
-            ? $"new global::System.Span<{ColType(c)}>(__res.S_{_m.Columns[c].Name}, 0, __n)"
+            ? $"new global::System.Span<{ColType(c)}>(__res.S_{_m.Columns[c].Key}, 0, __n)"
             : $"new global::System.Span<{ColType(c)}>(__o.{Field(c)}, 0, __n)";
         string args = string.Join(", ", st.Parameters.Select(p => p.Kind switch
         {
@@ -681,7 +699,7 @@ internal sealed class Emitter
         }));
         _w.Line($"{_cls}.{st.Method}({args});");
         foreach (var c in st.Writes.Where(c => _p.LastReader[c] == Plan.Unread && Disposable(c)))
-            _w.Line($"for (int __i = 0; __i < __n; __i++) {DisposeCall(c, $"__res.S_{_m.Columns[c].Name}[__i]")}");
+            _w.Line($"for (int __i = 0; __i < __n; __i++) {DisposeCall(c, $"__res.S_{_m.Columns[c].Key}[__i]")}");
         _w.Line("__PassThrough(__b, __o);");
         _w.Close();
 
@@ -719,11 +737,11 @@ internal sealed class Emitter
         else
         {
             if (HasOrigin(0)) _w.Line($"var __origin = new global::System.Span<{_in}>(__m.Origin, 0, __n);");
-            foreach (var c in _p.Boundaries[0]) _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.Span<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
+            foreach (var c in _p.Boundaries[0]) _w.Line($"var __c_{_m.Columns[c].Key} = new global::System.Span<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
             _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
             _w.Line("ref readonly var __r = ref rows[__i];");
             if (HasOrigin(0)) _w.Line("__origin[__i] = __r;");
-            foreach (var c in _p.Boundaries[0]) _w.Line($"__c_{_m.Columns[c].Name}[__i] = __r.{_m.Columns[c].Name};");
+            foreach (var c in _p.Boundaries[0]) _w.Line($"__c_{_m.Columns[c].Key}[__i] = __r.{_m.Columns[c].Name};");
             _w.Close();
         }
         _w.Line("__m.Count = __n;");
@@ -760,9 +778,9 @@ internal sealed class Emitter
             return;
         }
         foreach (var c in _m.OutputColumns.Distinct())
-            _w.Line($"var __c_{_m.Columns[c].Name} = new global::System.ReadOnlySpan<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
+            _w.Line($"var __c_{_m.Columns[c].Key} = new global::System.ReadOnlySpan<{ColType(c)}>(__m.{Field(c)}, 0, __n);");
         _w.Open("for (int __i = 0; __i < rows.Length; __i++)");
-        var values = _m.OutputColumns.Select(c => $"__c_{_m.Columns[c].Name}[__i]").ToList();
+        var values = _m.OutputColumns.Select(c => $"__c_{_m.Columns[c].Key}[__i]").ToList();
         _w.Line($"rows[__i] = {Construct(_m.Output, i => values[i])};");
         _w.Close();
         _w.Close();

@@ -28,7 +28,11 @@ internal enum ParamKind { Column, Resource, CancellationToken, Context, Emitter,
 internal sealed record ParamModel(ParamKind Kind, int Index, string Name);
 
 /// <summary>One column: an input property or a stage's output.</summary>
-internal sealed record ColumnModel(string Name, TypeRef Type, int Producer); // Producer: -1 input, else stage index
+internal sealed record ColumnModel(string Name, TypeRef Type, int Producer, string? Id = null) // Producer: -1 input, else stage index
+{
+    /// <summary>The column's name in generated identifiers: its name, or for a stage that replaces a column in place (a second column of that name) one made unique.</summary>
+    public string Key => Id ?? Name;
+}
 
 internal sealed record StageModel(
     string Method,

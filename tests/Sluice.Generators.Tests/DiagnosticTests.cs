@@ -119,6 +119,26 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void A_stage_that_reads_the_column_it_writes_replaces_it_and_one_that_does_not_is_told_how()
+    {
+        // Url replaced by a stage that reads it; a Column option replaces a stage's column; the output gets the new values.
+        var (clean, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static string Url(string url) => url.Trim(); " +
+            "[Stage] static int Length(string url) => url.Length; [Stage(Column = \"Length\")] static int Twice(int length) => length * 2; }");
+        Assert.Empty(clean);
+
+        var (generator, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage] static int Length(string url) => url.Length; [Stage] static int Size(int length) => length; }");
+        var message = Assert.Single(generator, x => x.Id == "SLU0005").GetMessage();
+        Assert.Contains("Stage 'Size' writes column 'Size', which the input record already produces", message);
+        Assert.Contains("or replace it in place by reading it: Size(int size, ...)", message);
+
+        var (bad, _, _) = GeneratorHarness.Run(Records +
+            "[Pipeline(typeof(In), typeof(Out))] public static partial class P { [Stage(Column = \"my-length\")] static int Length(string url) => url.Length; }");
+        Assert.Contains("Column must be a C# identifier", Assert.Single(bad, x => x.Id == "SLU0011").GetMessage());
+    }
+
+    [Fact]
     public void SLU0013_names_the_constructor_parameter_it_cannot_fill()
     {
         var (generator, _, _) = GeneratorHarness.Run(Records +
