@@ -104,6 +104,9 @@ public sealed class SegmentWorker
     private readonly RunState _run;
     private readonly int[] _stages;
 
+    /// <summary>Native threads this worker's resources started, when any.</summary>
+    internal NativeThreadCpu? Native;
+
     internal SegmentWorker(RunState run, int[] stages, object? resources, PipelineContext context)
     {
         _run = run;

@@ -379,16 +379,33 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         }
     }
 
+    private readonly object _nativeLock = new();
+
     private SegmentWorker NewWorker(Segment segment, int s, int worker, CancellationToken ct)
     {
         var device = _plan.Stages[segment.Stages[0]].Device;
         var context = new PipelineContext(_options, device, worker, _run.Budget, ct);
+        // Native threads the resources start (ONNX Runtime's intra-op pool) count for the segment's stages.
+        var before = CpuClock.Threads();
         var resources = segment.CreateResources(context);
-        return new SegmentWorker(_run, segment.Stages, resources, context);
+        var w = new SegmentWorker(_run, segment.Stages, resources, context);
+        if (before.Count > 0 && CpuClock.NativeThreadsStarted(before, CpuClock.Threads()) is { Count: > 0 } started)
+        {
+            lock (_nativeLock)
+            {
+                var first = _run.Stages[segment.Stages[0]];
+                var native = first.Native ?? new NativeThreadCpu();
+                foreach (int st in segment.Stages) _run.Stages[st].Native = native;
+                native.Add(started);
+                w.Native = native;
+            }
+        }
+        return w;
     }
 
     private static async ValueTask DisposeResources(SegmentWorker w)
     {
+        w.Native?.Nanoseconds(); // the last readings before the resources end their threads
         switch (w.Resources)
         {
             case IAsyncDisposable a: await a.DisposeAsync().ConfigureAwait(false); break;
@@ -420,14 +437,14 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 ct.ThrowIfCancellationRequested();
                 w.ResetCounters();
                 writer.Begin(m.Sequence);
-                long t0 = Stopwatch.GetTimestamp();
+                long t0 = Stopwatch.GetTimestamp(), c0 = CpuClock.Thread();
                 // Per-stage timing on the first morsel and one in 1024 after: enough to split the segment's
                 // exact busy time between its stages, at a cost the loop does not feel.
                 if ((morsels++ & 1023) == 0) segment.Run<Profiling.On>(m, writer, w);
                 else segment.Run<Profiling.Off>(m, writer, w);
-                long busy = Stopwatch.GetTimestamp() - t0;
+                long busy = Stopwatch.GetTimestamp() - t0, cpu = CpuClock.Thread() - c0;
                 writer.End();
-                Account(segment, w, m.Count, busy);
+                Account(segment, w, m.Count, busy, cpu);
                 m.Release();
             }
         }
@@ -464,7 +481,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     }
 
     // Rows in/out per fused stage are derived: only filters and explodes report counts, failures report drops.
-    private void Account(Segment segment, SegmentWorker w, long rows, long busyTicks)
+    private void Account(Segment segment, SegmentWorker w, long rows, long busyTicks, long cpuNanos)
     {
         var stages = segment.Stages;
         long profiled = 0;
@@ -477,8 +494,9 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             rows = kind is StageKind.Filter or StageKind.Explode ? w.RowsOut[p] : rows - w.Dropped[p];
             Interlocked.Add(ref m.RowsOutValue, rows);
             // Busy time of fused stages: the segment's exact time, split by the sampled per-stage shares.
-            long share = profiled == 0 ? busyTicks / stages.Length : (long)(busyTicks * ((double)w.StageTicks[p] / profiled));
-            Interlocked.Add(ref m.BusyTicksValue, share);
+            double share = profiled == 0 ? 1.0 / stages.Length : (double)w.StageTicks[p] / profiled;
+            Interlocked.Add(ref m.BusyTicksValue, (long)(busyTicks * share));
+            Interlocked.Add(ref m.CpuNanosValue, (long)(cpuNanos * share));
         }
     }
 
@@ -653,7 +671,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                 finally { Interlocked.Decrement(ref _batchIdle[s]); }
                 if (batch is null) break;
                 var o = _pools[s + 1].Rent();
-                long t0 = Stopwatch.GetTimestamp();
+                long t0 = Stopwatch.GetTimestamp(), c0 = CpuClock.Thread();
                 try
                 {
                     segment.Invoke(batch, o, w);
@@ -667,6 +685,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                     else for (int i = 0; i < batch.Count; i++) batch.DisposeRow(i);
                 }
                 Interlocked.Add(ref stats.BusyTicksValue, Stopwatch.GetTimestamp() - t0);
+                Interlocked.Add(ref stats.CpuNanosValue, CpuClock.Thread() - c0);
                 Interlocked.Add(ref stats.RowsInValue, batch.Count);
                 Interlocked.Add(ref stats.RowsOutValue, o.Count);
                 o.Sequence = batch.Sequence;
@@ -728,10 +747,11 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
                         if (window is not null) await window.WaitAsync(ct).ConfigureAwait(false);
                         await slots.WaitAsync(ct).ConfigureAwait(false);
                         if (emitter.IsFaulted) await emitter.ConfigureAwait(false);
-                        long t0 = Stopwatch.GetTimestamp();
+                        long t0 = Stopwatch.GetTimestamp(), c0 = CpuClock.Thread();
                         ValueTask<TValue> call;
                         try { call = segment.InvokeAsync(m, i, worker, ct); }
                         catch (Exception e) { Done(state, i, default!, e, t0); continue; }
+                        finally { Interlocked.Add(ref stats.CpuNanosValue, CpuClock.Thread() - c0); } // up to its first wait
                         if (call.IsCompleted)
                         {
                             TValue value = default!;

@@ -64,8 +64,15 @@ internal static class WorkerThreads
 
         public Worker()
         {
-            var thread = new Thread(Loop) { IsBackground = true, Name = "Sluice worker" };
+            using var registered = new ManualResetEventSlim();
+            var thread = new Thread(() =>
+            {
+                CpuClock.RegisterRuntimeThread(); // before anyone looks for threads a resource started
+                registered.Set();
+                Loop();
+            }) { IsBackground = true, Name = "Sluice worker" };
             thread.Start();
+            registered.Wait();
         }
 
         public void Post(WorkItem item)

@@ -125,15 +125,16 @@ internal abstract class ProgressDisplay
             var table = new Table().Border(TableBorder.Simple);
             table.AddColumn(new TableColumn("stage").NoWrap());
             table.AddColumn(new TableColumn("kind").NoWrap());
-            foreach (var name in (string[])["rows in", "rows out", "failed", "busy", "queue", "bytes"])
+            foreach (var name in (string[])["rows in", "rows out", "failed", "busy", "cpu", "queue", "bytes"])
                 table.AddColumn(new TableColumn(name).RightAligned().NoWrap());
             foreach (var s in metrics.Stages)
             {
                 table.AddRow(
                     Markup.Escape(s.Name), s.Stage.Kind.ToString(), Format.Count(s.RowsIn), Format.Count(s.RowsOut),
-                    s.Failed > 0 ? $"[red]{Format.Count(s.Failed)}[/]" : "0", Format.Seconds(s.Busy),
+                    s.Failed > 0 ? $"[red]{Format.Count(s.Failed)}[/]" : "0", Format.Seconds(s.Busy), Format.Seconds(s.Cpu),
                     Format.Count(s.QueueDepth), MemorySize.Format(s.BytesInFlight));
             }
+            table.AddRow("(rest)", "", "", "", "", "", Format.Seconds(metrics.OtherCpu), "", "");
 
             return cancellation.Requested
                 ? new Rows(header, table, new Markup("[yellow]" + Markup.Escape(cancellation.Message) + "[/]"))

@@ -67,9 +67,15 @@ internal static class RunReport
             w.WriteNumber("rowsOut", s.RowsOut);
             w.WriteNumber("failed", s.Failed);
             w.WriteNumber("busySeconds", Math.Round(s.Busy.TotalSeconds, 3));
+            w.WriteNumber("cpuSeconds", Math.Round(s.Cpu.TotalSeconds, 3));
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        // The stages' cpuSeconds plus otherSeconds is processSeconds.
+        w.WriteStartObject("cpu");
+        w.WriteNumber("processSeconds", Math.Round(m.ProcessCpu.TotalSeconds, 3));
+        w.WriteNumber("otherSeconds", Math.Round(m.OtherCpu.TotalSeconds, 3));
+        w.WriteEndObject();
 
         w.WriteStartArray("failureSamples");
         foreach (var f in r.FailureSamples)

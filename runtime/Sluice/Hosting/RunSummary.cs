@@ -56,16 +56,21 @@ internal static class RunSummary
         }
 
         w.WriteLine();
-        WriteStages(w, m.Stages);
+        WriteStages(w, m);
     }
 
-    /// <summary>A text table of the stages' final counters.</summary>
-    private static void WriteStages(TextWriter w, IReadOnlyList<StageMetrics> stages)
+    /// <summary>
+    /// A text table of the stages' final counters. The cpu column adds up to the process's CPU time: the stages',
+    /// then the rest (reading, writing, I/O continuations, GC, JIT) on a line of its own, then the total.
+    /// </summary>
+    private static void WriteStages(TextWriter w, RunMetrics m)
     {
-        string[] head = ["stage", "kind", "rows in", "rows out", "failed", "busy"];
+        string[] head = ["stage", "kind", "rows in", "rows out", "failed", "busy", "cpu"];
         var rows = new List<string[]> { head };
-        foreach (var s in stages)
-            rows.Add([s.Name, s.Stage.Kind.ToString(), Format.Count(s.RowsIn), Format.Count(s.RowsOut), Format.Count(s.Failed), Format.Seconds(s.Busy)]);
+        foreach (var s in m.Stages)
+            rows.Add([s.Name, s.Stage.Kind.ToString(), Format.Count(s.RowsIn), Format.Count(s.RowsOut), Format.Count(s.Failed), Format.Seconds(s.Busy), Format.Seconds(s.Cpu)]);
+        rows.Add(["(rest)", "", "", "", "", "", Format.Seconds(m.OtherCpu)]);
+        rows.Add(["(process)", "", "", "", "", "", Format.Seconds(m.ProcessCpu)]);
         var widths = Enumerable.Range(0, head.Length).Select(c => rows.Max(x => x[c].Length)).ToArray();
         var line = new StringBuilder();
         foreach (var row in rows)

@@ -5,7 +5,11 @@ namespace Sluice;
 /// <summary>Live counters of one stage (updated once per morsel, read by progress displays).</summary>
 public sealed class StageMetrics
 {
-    internal long RowsInValue, RowsOutValue, FailedValue, BusyTicksValue, ProfiledTicksValue;
+    internal long RowsInValue, RowsOutValue, FailedValue, BusyTicksValue, ProfiledTicksValue, CpuNanosValue;
+
+    /// <summary>Native threads the resources of this stage's segment started, and the segment's stages to share them between.</summary>
+    internal NativeThreadCpu? Native;
+    internal StageMetrics[] SegmentStages = [];
 
     internal StageMetrics(StageInfo stage, int segment)
     {
@@ -27,6 +31,27 @@ public sealed class StageMetrics
     public long Failed => Volatile.Read(ref FailedValue);
     /// <summary>Time spent in the stage's calls, summed over workers (fused stages share their segment's time by sampled proportions).</summary>
     public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Volatile.Read(ref BusyTicksValue));
+    /// <summary>
+    /// CPU time used by the stage's calls: on the runtime's threads while they ran the stage (fused stages share their
+    /// segment's CPU time by sampled proportions; an async stage counts the part of each call before it first waits),
+    /// plus that of native threads the stage's resources started (ONNX Runtime's intra-op pool), shared between the
+    /// stages of a segment in proportion to their own. With <see cref="RunMetrics.OtherCpu"/> it adds up to
+    /// <see cref="RunMetrics.ProcessCpu"/>.
+    /// </summary>
+    public TimeSpan Cpu => TimeSpan.FromTicks(CpuNanoseconds() / 100);
+
+    internal long OwnCpuNanoseconds => Volatile.Read(ref CpuNanosValue);
+
+    internal long CpuNanoseconds()
+    {
+        long own = OwnCpuNanoseconds;
+        if (Native is not { Any: true } native) return own;
+        long segment = 0;
+        foreach (var s in SegmentStages) segment += s.OwnCpuNanoseconds;
+        double share = segment > 0 ? (double)own / segment : 1.0 / Math.Max(1, SegmentStages.Length);
+        return own + (long)(native.Nanoseconds() * share);
+    }
+
     /// <summary>Morsels waiting in front of the stage's segment.</summary>
     public int QueueDepth { get; internal set; }
     /// <summary>Payload bytes held that the stage's segment allocated.</summary>
@@ -41,11 +66,44 @@ public sealed class RunMetrics
     private readonly Func<(int[] depths, long[] bytes)> _probe;
     private readonly MemoryBudget _budget;
 
+    private readonly long _processCpuStart = CpuClock.Process();
+    private long _processCpuEnd = -1;
+
     internal RunMetrics(StageMetrics[] stages, MemoryBudget budget, Func<(int[] depths, long[] bytes)> probe)
     {
         Stages = stages;
         _budget = budget;
         _probe = probe;
+        foreach (var group in stages.GroupBy(s => s.Segment))
+        {
+            var members = group.ToArray();
+            foreach (var s in members) s.SegmentStages = members;
+        }
+    }
+
+    /// <summary>CPU time the process used during the run, every thread together (until the run ended).</summary>
+    public TimeSpan ProcessCpu
+    {
+        get
+        {
+            long end = Volatile.Read(ref _processCpuEnd);
+            return TimeSpan.FromTicks(((end >= 0 ? end : CpuClock.Process()) - _processCpuStart) / 100);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ProcessCpu"/> not in any stage's <see cref="StageMetrics.Cpu"/>: reading the input and writing the output,
+    /// async continuations (network and file I/O), the garbage collector, the JIT, and anything else in the process.
+    /// </summary>
+    public TimeSpan OtherCpu
+    {
+        get
+        {
+            var total = ProcessCpu;
+            var stages = TimeSpan.Zero;
+            foreach (var s in Stages) stages += s.Cpu;
+            return total > stages ? total - stages : TimeSpan.Zero;
+        }
     }
 
     /// <summary>Per-stage counters in pipeline order.</summary>
@@ -102,7 +160,12 @@ public sealed class RunMetrics
         }
     }
 
-    internal void Stop() => _clock.Stop();
+    internal void Stop()
+    {
+        _clock.Stop();
+        Volatile.Write(ref _processCpuEnd, CpuClock.Process());
+        foreach (var s in Stages) s.Native?.Nanoseconds(); // the last readings, before the threads may end
+    }
 }
 
 /// <summary>How a run ended.</summary>
