@@ -351,6 +351,59 @@ public sealed class DownloaderTests : IAsyncLifetime
         });
     }
 
+    [Theory]
+    [InlineData(8 << 20)]
+    [InlineData(16 << 20)]
+    public async Task Many_concurrent_bodies_near_and_above_MaxBytes_under_a_small_limit_all_finish(long limit)
+    {
+        // 30 bodies without Content-Length at once: just under, at and just over MaxBytes, twice it and far
+        // beyond it, through a budget of two or four MaxBytes. Every call ends (a result or a clear error)
+        // within its timeouts, nothing over MaxBytes gets through, and the budget is whole again after.
+        const int maxBytes = 4 << 20;
+        int[] sizes = [maxBytes - 1, maxBytes, maxBytes + 1, 2 * maxBytes, 64 << 20, 1 << 20];
+        var budget = new MemoryBudget(limit);
+        var run = Task.Run(async () =>
+        {
+            MemoryBudget.Enter(budget, 0);
+            using var http = new Downloader(Fast with { MaxBytes = maxBytes, MaxRetries = 0, Timeout = TimeSpan.FromSeconds(3), ReadTimeout = TimeSpan.FromSeconds(3) });
+            return await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+            {
+                int size = sizes[i % sizes.Length];
+                try
+                {
+                    using var blob = await http.GetAsync(_server.Url($"/big/{size}"), default);
+                    return (size, blob.Length, Error: (string?)null);
+                }
+                catch (DownloadException e) { return (size, Length: -1, Error: e.Message); }
+            }));
+        });
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(120))) == run, "the downloads stalled");
+        var outcomes = await run;
+        foreach (var (size, length, error) in outcomes)
+        {
+            if (error is null)
+            {
+                Assert.True(size <= maxBytes, $"a body of {size:N0} bytes passed MaxBytes {maxBytes:N0}");
+                Assert.Equal(size, length);
+            }
+            else
+            {
+                Assert.True(error.Contains("MaxBytes") || error.Contains("memory budget") || error.Contains("timed out"), error);
+            }
+        }
+        Assert.Equal(0, budget.InFlight);
+        Assert.True(budget.Peak <= limit, $"peak {budget.Peak:N0} over the limit {limit:N0}");
+        // Under this much contention every call may end in a budget error; what they held went back, so the
+        // next one goes through.
+        await Task.Run(async () =>
+        {
+            MemoryBudget.Enter(budget, 0);
+            using var http = new Downloader(Fast with { MaxBytes = maxBytes });
+            using var blob = await http.GetAsync(_server.Url($"/big/{maxBytes / 2}"), default);
+            Assert.Equal(maxBytes / 2, blob.Length);
+        });
+    }
+
     [Fact]
     public async Task A_body_larger_than_the_whole_limit_fails_at_once_naming_both()
     {
