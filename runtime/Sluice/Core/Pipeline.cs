@@ -34,7 +34,7 @@ public sealed class Pipeline<TIn, TOut>
         var executor = new Executor<TIn, TOut>(Plan, Options, _pools ??= Executor<TIn, TOut>.CreatePools(Plan, Options), cancellationToken);
         if (collectFailures) executor.CollectFailures();
         return new PipelineRun(executor.Metrics, Task.Run(() => executor.RunAsync(source, sink), CancellationToken.None), executor.Cancel,
-                               source.Description, sink.Description);
+                               source.Description, sink.Description) { Abandon = executor.Abandon };
     }
 
     /// <summary>Runs to the end. Throws <see cref="PipelineFailedException"/> when the run fails and <see cref="OperationCanceledException"/> when cancelled.</summary>
@@ -100,4 +100,10 @@ public sealed class PipelineRun
     public string SinkDescription { get; }
     /// <summary>Stops the run cleanly: rows already written stay valid.</summary>
     public void Cancel() => _cancel();
+
+    /// <summary>
+    /// Stops the run now (the host's second Ctrl-C): cancels it, stops waiting for the rows in flight, and closes the
+    /// output and dead letters at a whole row, so the result, the report and the files agree.
+    /// </summary>
+    internal Action Abandon { get; init; } = () => { };
 }

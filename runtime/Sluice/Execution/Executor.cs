@@ -83,6 +83,25 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
     public void CollectFailures() => _run.AllFailures = new List<RowFailure>();
     public void Cancel() => _stop.Cancel();
 
+    private readonly TaskCompletionSource _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _sinkClosed; // under _sinkLock: the output is closed, later morsels are dropped
+
+    /// <summary>Cancels the run and stops waiting for its tasks: the rows in flight are dropped, the output closes at a whole row.</summary>
+    public void Abandon()
+    {
+        _stop.Cancel();
+        _abandoned.TrySetResult();
+    }
+
+    /// <summary>Waits for <paramref name="tasks"/>, or until the run is abandoned (then throws as a cancellation).</summary>
+    private async Task WhenAllOrAbandoned(List<Task> tasks)
+    {
+        var all = Task.WhenAll(tasks);
+        if (await Task.WhenAny(all, _abandoned.Task).ConfigureAwait(false) != all)
+            throw new OperationCanceledException("The run was stopped without waiting for the rows in flight.");
+        await all.ConfigureAwait(false);
+    }
+
     public async Task<RunResult> RunAsync(ISource<TIn> source, ISink<TOut> sink)
     {
         EnsurePoolThreads();
@@ -106,7 +125,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
             for (int s = 0; s < _plan.Segments.Length; s++)
                 tasks.AddRange(StartSegment(s, ct).Select(Guard));
             if (!_inlineSink) tasks.Add(Guard(Task.Run(() => SinkAsync(ct), CancellationToken.None)));
-            await Task.WhenAll(tasks).ConfigureAwait(false);
+            await WhenAllOrAbandoned(tasks).ConfigureAwait(false);
             // Every row got through, but too many of them failed (or all did, and nothing was written): a failed
             // run, decided before the output is committed, so it does not replace the old one.
             if (_run.FinalVerdict() is { } verdict) throw verdict;
@@ -115,12 +134,15 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         }
         catch (Exception e)
         {
-            error = FirstError(tasks) ?? e;
+            error = _abandoned.Task.IsCompleted ? e : FirstError(tasks) ?? e;
             _stop.Cancel();
-            try { await Task.WhenAll(tasks).ConfigureAwait(false); } catch { /* errors already recorded */ }
+            try { await WhenAllOrAbandoned(tasks).ConfigureAwait(false); } catch { /* errors already recorded */ }
         }
         finally
         {
+            // From here no morsel reaches the output: abandoned workers may still be running, and the writer closes
+            // at the last whole row written.
+            lock (_sinkLock) _sinkClosed = true;
             if (_reader is not null)
             {
                 try { await _reader.DisposeAsync().ConfigureAwait(false); }
@@ -328,6 +350,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         if (n == 0) { m.Release(); return; }
         lock (_sinkLock)
         {
+            if (_sinkClosed) { m.Release(); return; }
             if (_writer is IDirectSinkWriter<TOut> direct)
             {
                 _plan.Unloader.Unload(m, direct.GetSpan(n));

@@ -18,8 +18,15 @@ internal sealed class HostConsole
     /// <summary>Print stack traces with errors (<c>SLUICE_DEBUG=1</c>).</summary>
     public bool Debug { get; init; }
 
-    /// <summary>Handle SIGINT and SIGTERM (Ctrl-C): the first cancels the run, the second ends the process.</summary>
+    /// <summary>
+    /// Handle SIGINT and SIGTERM (Ctrl-C): the first cancels the run (the rows in flight finish), the second stops it
+    /// now (they are dropped; the output, dead letters and report close at a whole row and agree), a third ends the
+    /// process.
+    /// </summary>
     public bool HandleSignals { get; init; }
+
+    /// <summary>Acts as the second Ctrl-C when cancelled (for tests; the first is the run's cancellation token).</summary>
+    internal CancellationToken StopNow { get; init; }
 
     /// <summary>How often plain progress prints a line.</summary>
     public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(5);

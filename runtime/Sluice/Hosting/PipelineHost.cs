@@ -34,7 +34,8 @@ public static class HostExitCode
 /// <c>--quiet</c> leaves only errors. Stack traces are printed only when <c>SLUICE_DEBUG=1</c>.</para>
 /// <para>Exit codes (<see cref="HostExitCode"/>): 0 completed; 1 the run failed; 2 usage error;
 /// 3 <c>--max-failed-rows</c> exceeded; 130 cancelled. The first Ctrl-C (SIGINT) or SIGTERM cancels the
-/// run cleanly and the summary says what was written where; a second one ends the process at once.</para>
+/// run cleanly and the summary says what was written where; a second one stops it now, dropping the rows in
+/// flight (the files, report and summary still agree); a third ends the process.</para>
 /// </remarks>
 public static partial class PipelineHost
 {
@@ -114,10 +115,11 @@ public static partial class PipelineHost
         try { sink = openSink(settings.Output); }
         catch (Exception e) { return Failed(console, $"output '{settings.Output}': {Unwrap(e).Message}", e); }
 
-        using var cancellation = new HostCancellation(cancellationToken, console.HandleSignals);
+        using var cancellation = new HostCancellation(cancellationToken, console.HandleSignals, console.StopNow);
         PipelineRun run;
         try { run = pipeline.Start(source, sink, cancellation.Token); }
         catch (Exception e) { return Failed(console, $"cannot start the run: {Unwrap(e).Message}", e); }
+        cancellation.OnStopNow(run.Abandon);
 
         using var trace = MemoryTrace.StartFromEnvironment(run.Metrics);
         if (ProgressDisplay.Create(settings.Progress, settings.Quiet, console) is { } display)

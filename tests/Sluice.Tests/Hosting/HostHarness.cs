@@ -17,6 +17,10 @@ internal sealed class HostHarness
     public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(5);
     public OnError LengthPolicy { get; init; } = OnError.DeadLetter;
     public bool Debug { get; init; }
+    /// <summary>Write to the --output file (JSON Lines) instead of <see cref="Written"/>.</summary>
+    public bool FileOutput { get; init; }
+    /// <summary>The second Ctrl-C.</summary>
+    public CancellationToken StopNow { get; init; }
 
     public string Err => Error.ToString();
 
@@ -26,9 +30,9 @@ internal sealed class HostHarness
         PipelineHost.RunAsync(
             options => { Options = options; return Words.Create(options, LengthPolicy); },
             args,
-            new HostConsole { Out = Out, Error = Error, IsTerminal = IsTerminal, Debug = Debug, PlainInterval = PlainInterval, RichInterval = TimeSpan.FromMilliseconds(20) },
+            new HostConsole { Out = Out, Error = Error, IsTerminal = IsTerminal, Debug = Debug, PlainInterval = PlainInterval, RichInterval = TimeSpan.FromMilliseconds(20), StopNow = StopNow },
             inputs => { Inputs = inputs; return source; },
-            output => { OutputPath = output; return Sink.To(Written); },
+            output => { OutputPath = output; return FileOutput ? Sink.JsonLines<WordRow>(output) : Sink.To(Written); },
             cancellationToken);
 
     public static List<Doc> Docs(params string[] texts) => texts.Select((t, i) => new Doc(t, i)).ToList();

@@ -207,6 +207,57 @@ public class HostRunTests
     }
 
     [Fact]
+    public async Task A_second_stop_drops_the_rows_in_flight_and_the_report_and_the_partial_file_agree()
+    {
+        // A row stuck in a call that ignores cancellation: the first stop waits for it (for ever, here); the second
+        // stops now. Before, the second Ctrl-C killed the process, and the file could hold more lines than a report
+        // counted; now the output closes at a whole row, and the report says exactly what the partial file holds.
+        string dir = Directory.CreateTempSubdirectory("sluice-stop-now").FullName;
+        string output = Path.Combine(dir, "out.jsonl"), report = Path.Combine(dir, "run.json"), dead = Path.Combine(dir, "dead.jsonl");
+        File.WriteAllText(output, "{\"old\":true}\n");
+        using var cts = new CancellationTokenSource();
+        using var stopNow = new CancellationTokenSource();
+        var host = new HostHarness { FileOutput = true, StopNow = stopNow.Token };
+        Words.Stall.Reset();
+        try
+        {
+            IEnumerable<Doc> Docs()
+            {
+                for (int i = 0; ; i++)
+                {
+                    if (i == 3000) { cts.Cancel(); stopNow.CancelAfter(300); }
+                    yield return new Doc(i == 100 ? "seventeenletters1 boom" : "x y", i);
+                }
+            }
+            var run = host.RunAsync(Source.From(Docs()), ["--input", "in.jsonl", "--output", output, "--report", report, "--dead-letter", dead], cts.Token);
+            Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60))) == run, "the second stop did not end the run");
+            int code = await run;
+            Assert.True(code == HostExitCode.Cancelled, host.Err);
+
+            Assert.Equal("{\"old\":true}\n", File.ReadAllText(output)); // the old output is left as it was
+            string partial = Path.Combine(dir, "out.partial.jsonl");
+            var lines = File.ReadAllLines(partial);
+            Assert.NotEmpty(lines);
+            foreach (var line in lines) System.Text.Json.JsonDocument.Parse(line).Dispose(); // every line whole
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+            var root = json.RootElement;
+            Assert.Equal("cancelled", root.GetProperty("status").GetString());
+            Assert.Equal(lines.Length, root.GetProperty("rowsWritten").GetInt64());
+            Assert.Equal(partial, root.GetProperty("partialOutput").GetString());
+            Assert.Contains($"the {lines.Length:N0} rows written, each complete, are in {partial}", host.Err);
+            // The dead letters agree with the report too.
+            long deadLettered = root.GetProperty("deadLettered").GetInt64();
+            Assert.Equal(1, deadLettered); // the "boom" word
+            Assert.Equal(deadLettered, File.ReadAllLines(Path.Combine(dir, "dead.partial.jsonl")).Length);
+        }
+        finally
+        {
+            Words.Stall.Set();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Report_writes_json_with_status_counts_and_per_stage_metrics()
     {
         var report = HostHarness.TempPath(".json");

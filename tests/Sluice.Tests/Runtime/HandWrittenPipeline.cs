@@ -27,7 +27,16 @@ public static class Words
     public static bool NotEmpty(string clean) => clean.Length > 0;
     public static void Word(string clean, RowEmitter<string> emit) { foreach (var w in clean.Split(' ')) emit.Emit(w); }
     public static int Length(string word) => word == "boom" ? throw new InvalidOperationException("boom word") : word.Length;
-    public static async ValueTask<long> Score(int length, CancellationToken ct) { await Task.Yield(); return length * 10L; }
+    public static async ValueTask<long> Score(int length, CancellationToken ct)
+    {
+        await Task.Yield();
+        // A 17-letter word waits on Stall, deaf to cancellation (as a call with a long timeout and no token is).
+        if (length == 17) await Task.Run(() => Stall.Wait());
+        return length * 10L;
+    }
+
+    /// <summary>Open unless a test closes it (see <see cref="Score"/>).</summary>
+    public static readonly ManualResetEventSlim Stall = new(initialState: true);
     public static void Doubled(ReadOnlySpan<int> length, Span<int> doubled) { for (int i = 0; i < length.Length; i++) doubled[i] = length[i] * 2; }
 
     public static Pipeline<Doc, WordRow> Create(PipelineOptions? options = null, OnError lengthPolicy = OnError.DeadLetter) =>
@@ -44,7 +53,26 @@ public static class Words
             },
             new Segment[] { new Segment0(lengthPolicy == OnError.Null), new Segment1(), new Segment2() },
             new Func<int, Morsel>[] { c => new Batch0(c), c => new Batch1(c), c => new Batch2(c), c => new Batch3(c) },
-            new Loader(), new Unloader(), null, null), options);
+            new Loader(), new Unloader(), null, new WordRowCodec()), options);
+
+    /// <summary>Writes WordRow as JSON Lines, as the generator's codec would (for file outputs in host tests).</summary>
+    private sealed class WordRowCodec : RowCodec<WordRow>
+    {
+        public override IReadOnlyList<ColumnInfo> Columns => throw new NotSupportedException("CSV is not used in these tests.");
+        public override void WriteJson(System.Text.Json.Utf8JsonWriter writer, in WordRow row)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("id", row.Id);
+            writer.WriteString("word", row.Word);
+            writer.WriteNumber("length", row.Length);
+            writer.WriteNumber("score", row.Score);
+            writer.WriteNumber("doubled", row.Doubled);
+            writer.WriteEndObject();
+        }
+        public override WordRow ReadJson(ref System.Text.Json.Utf8JsonReader reader) => throw new NotSupportedException();
+        public override void WriteCsv(CsvRowWriter writer, in WordRow row) => throw new NotSupportedException();
+        public override WordRow ReadCsv(CsvRow row) => throw new NotSupportedException();
+    }
 
     private sealed class Batch0(int capacity) : Morsel(capacity)
     {
