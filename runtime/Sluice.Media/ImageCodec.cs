@@ -165,9 +165,11 @@ public sealed partial class Image
             var structure = JpegStructure.Read(bytes);
             if (!structure.HasQuantTables)
                 throw new ImageDecodeException(ImageFormat.Jpeg, "no quantization table (DQT) before the first scan: an abbreviated stream without its tables.", width, height);
-            if (!structure.HasHuffmanTables && !structure.Arithmetic)
+            if (structure.UsesUndefinedTables || (!structure.HasHuffmanTables && !structure.Arithmetic))
             {
-                // libjpeg then uses the standard Huffman tables (Motion-JPEG); a fresh handle makes sure they are those.
+                // A scan uses a table the file does not define before it: a reused handle would take the last file's.
+                // A fresh one does what a fresh process does: the standard Huffman tables (Motion-JPEG), or libjpeg's
+                // error for a quantization table that is not there.
                 LibTurboJpeg.ResetDecompressor();
                 tj = LibTurboJpeg.Decompressor;
                 if (LibTurboJpeg.tjDecompressHeader3(tj, src, size, out _, out _, out _, out _) != 0
@@ -211,9 +213,10 @@ public sealed partial class Image
                         string message = LibTurboJpeg.ErrorString(tj);
                         // Stray bytes between segments lose no image data (Pillow and browsers read such files):
                         // decode again to the end, accepting that warning and no other, and record it.
+                        string first = message;
                         if (!(warning && IsBenignJpegWarning(message) && DecodeAcceptingWarnings(tj, src, size, dst, w, pitch, h, pixelFormat, out message)))
                             throw new ImageDecodeException(ImageFormat.Jpeg, $"{(warning ? "truncated or damaged data" : "corrupt data")}: {message}.", width, height);
-                        image.DecodeWarning = message;
+                        image.DecodeWarning = message.Length > 0 ? message : first; // the decode to the end may end without one
                     }
                 }
                 if (cmykPixels is not null) CmykToImage(cmykPixels.Span, image);
@@ -394,6 +397,9 @@ public sealed partial class Image
             fixed (byte* src = Span)
                 rc = LibTurboJpeg.tjCompress2(tj, src, Width, Stride, Height, pixelFormat, &jpeg, &size, subsamp, quality,
                                               progressive ? LibTurboJpeg.TJFLAG_PROGRESSIVE : 0);
+            // libjpeg-turbo 2.1 keeps a progressive compression's scan settings in the handle: the next baseline
+            // file from it came out different, and with Huffman codes its decoder refused ("bad Huffman code").
+            if (progressive) LibTurboJpeg.ResetCompressor();
             if (rc != 0)
             {
                 string error = LibTurboJpeg.ErrorString(tj);

@@ -1,3 +1,4 @@
+using Sluice.Interop;
 using Xunit;
 
 namespace Sluice.Media.Tests;
@@ -48,6 +49,49 @@ public class JpegStructureTests
         Pixels(good);
         Assert.Equal(fresh, Assert.Throws<ImageDecodeException>(() => Image.Decode(abbreviated)).Message);
         Pixels(good);
+    }
+
+    /// <summary>The file without the DHT segment that defines table <paramref name="id"/> of class <paramref name="tableClass"/> (0 DC, 1 AC).</summary>
+    private static byte[] WithoutHuffmanTable(byte[] jpeg, int tableClass, int id)
+    {
+        var output = new List<byte> { 0xFF, 0xD8 };
+        int i = 2, removed = 0;
+        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF && jpeg[i + 1] != 0xDA)
+        {
+            int length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+            bool drop = jpeg[i + 1] == 0xC4 && jpeg[i + 4] == (tableClass << 4 | id);
+            if (drop) removed++;
+            else output.AddRange(jpeg.AsSpan(i, 2 + length).ToArray());
+            i += 2 + length;
+        }
+        Assert.Equal(1, removed); // libjpeg writes one table per DHT segment
+        output.AddRange(jpeg.AsSpan(i).ToArray());
+        return output.ToArray();
+    }
+
+    private static string Outcome(byte[] jpeg)
+    {
+        try { return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Pixels(jpeg))); }
+        catch (ImageDecodeException e) { return e.Reason; }
+    }
+
+    [Fact]
+    public async Task A_jpeg_whose_scan_uses_a_huffman_table_it_does_not_define_gets_one_answer_whatever_came_before()
+    {
+        // Found by a 20,000-file mutation run: the file defines three of the four tables its scan uses. A reused
+        // decompressor still held the fourth from the file before (a progressive one, with optimised tables), so the
+        // same bytes decoded one way after it and another in a fresh process.
+        var target = WithoutHuffmanTable(Jpeg(64, 48, PixelMode.RGB, false, 5), tableClass: 1, id: 1);
+        Assert.True(JpegStructure.Read(target).UsesUndefinedTables);
+        var before = Jpeg(64, 48, PixelMode.RGB, true, 6);
+        string fresh = await Task.Run(() => Outcome(target));
+        Pixels(before);
+        Assert.Equal(fresh, Outcome(target));
+        foreach (var seed in new[] { 7, 8, 9 })
+        {
+            Pixels(Jpeg(40 + seed, 30, PixelMode.RGB, true, seed));
+            Assert.Equal(fresh, Outcome(target));
+        }
     }
 
     [Fact]
@@ -108,5 +152,35 @@ public class JpegWarningTests
         // A truncated file still fails: its warning loses data.
         var e = Assert.Throws<ImageDecodeException>(() => Image.Decode(clean.AsSpan(0, clean.Length / 2)));
         Assert.Contains("truncated or damaged data", e.Message);
+    }
+}
+/// <summary>The encoder gives one answer per image too, whatever it encoded before on the same thread.</summary>
+public class JpegEncoderStateTests
+{
+    private static byte[] Encode(int w, int h, bool progressive, int seed, PixelMode mode = PixelMode.RGB)
+    {
+        using var image = Image.Create(w, h, mode);
+        var px = image.Span;
+        var rng = new Random(seed);
+        for (int i = 0; i < px.Length; i++) px[i] = (byte)((i % 251) ^ rng.Next(32));
+        using var blob = image.EncodeJpeg(85, progressive);
+        return blob.Span.ToArray();
+    }
+
+    [Fact]
+    public void A_baseline_encode_after_a_progressive_one_gives_the_same_valid_file()
+    {
+        // Found when a test decoding a baseline file it had just encoded failed with "bad Huffman code" whenever
+        // its thread had encoded a progressive file before: libjpeg-turbo 2.1 keeps the scan settings in the handle.
+        LibTurboJpeg.ResetCompressor();
+        var clean = Encode(64, 48, false, 1);
+        foreach (var (w, h, mode) in new[] { (64, 48, PixelMode.RGB), (47, 30, PixelMode.RGB), (400, 400, PixelMode.L) })
+        {
+            Encode(w, h, true, 3, mode);
+            var after = Encode(64, 48, false, 1);
+            Assert.True(after.AsSpan().SequenceEqual(clean), $"after a progressive {w}x{h} {mode}: other bytes");
+            using var decoded = Image.Decode(after);
+            Assert.Equal((64, 48), (decoded.Width, decoded.Height));
+        }
     }
 }
