@@ -43,6 +43,43 @@ public class ImageFuzzTests
         Assert.Equal(0, budget.InFlight);
     }
 
+    [Fact]
+    public void Mutated_files_get_one_verdict_in_every_mode_whatever_was_decoded_before()
+    {
+        // The outside run's check, smaller: each mutated file decoded as L, RGB and RGBA right after the one before
+        // it, on the same decoder handles. A progressive seed joins the baseline ones (a mutated JPEG once
+        // decoded as RGB and failed as L after another file: a scan used a table it did not define).
+        var seeds = new[]
+        {
+            TestImages.Jpeg(48, 32, 85),
+            TestImages.Jpeg(33, 17, 30, PixelMode.L),
+            Progressive(TestImages.Textured(40, 28, seed: 9)),
+            TestImages.Png(40, 24),
+            TestImages.Png(19, 21, PixelMode.RGBA),
+        };
+        var rng = new Random(20261203);
+        int decoded = 0, failed = 0;
+        for (int i = 0; i < 3000; i++)
+        {
+            var bytes = Mutate(seeds[i % seeds.Length], rng);
+            var verdicts = new[] { PixelMode.L, PixelMode.RGB, PixelMode.RGBA }.Select(mode =>
+            {
+                try { using var img = Image.Decode(bytes, mode: mode, maxPixels: 1_000_000); return "decoded"; }
+                catch (ImageDecodeException) { return "failed"; }
+            }).Distinct().ToArray();
+            Assert.True(verdicts.Length == 1, $"case {i} (seed {i % seeds.Length}): {string.Join(" and ", verdicts)} by mode");
+            if (verdicts[0] == "decoded") decoded++; else failed++;
+        }
+        Assert.True(decoded > 100 && failed > 100, $"decoded {decoded}, failed {failed}");
+
+        static byte[] Progressive(Image image)
+        {
+            using (image)
+            using (var blob = image.EncodeJpeg(80, progressive: true))
+                return blob.Span.ToArray();
+        }
+    }
+
     private static byte[] Mutate(byte[] seed, Random rng)
     {
         var b = new List<byte>(seed);
