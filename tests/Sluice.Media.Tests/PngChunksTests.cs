@@ -241,16 +241,5 @@ public class PngChunksTests
         return png.ToArray();
     }
 
-    private static void WriteChunk(Stream png, string type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);
-        png.Write(word);
-        var typed = new byte[4 + data.Length];
-        System.Text.Encoding.ASCII.GetBytes(type, typed);
-        data.CopyTo(typed.AsSpan(4));
-        png.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(word, TestImages.Crc32(typed));
-        png.Write(word);
-    }
+    private static void WriteChunk(Stream png, string type, ReadOnlySpan<byte> data) => TestImages.WritePngChunk(png, type, data);
 }

@@ -80,6 +80,20 @@ internal static class TestImages
         return jpeg;
     }
 
+    /// <summary>Writes one PNG chunk: length, type, data and its CRC.</summary>
+    public static void WritePngChunk(Stream png, string type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> word = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);
+        png.Write(word);
+        var typed = new byte[4 + data.Length];
+        System.Text.Encoding.ASCII.GetBytes(type, typed);
+        data.CopyTo(typed.AsSpan(4));
+        png.Write(typed);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
+        png.Write(word);
+    }
+
     public static uint Crc32(ReadOnlySpan<byte> data)
     {
         uint crc = 0xFFFFFFFF;
