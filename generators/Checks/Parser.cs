@@ -189,7 +189,7 @@ internal sealed class Parser
         if (!SymbolEqualityComparer.Default.Equals(input, output))
             inputRecord = inputRecord with
             {
-                Properties = inputRecord.Properties.Select((p, k) => read.Contains(k) || !p.Required ? p : p with { Required = false }).ToEquatableArray(),
+                Properties = inputRecord.Properties.Select((p, k) => read.Contains(k) ? p : p with { Required = false, Read = false }).ToEquatableArray(),
             };
         var model = new PipelineModel(ns, name, access, inputRecord, outputRecord, columns.ToEquatableArray(),
             stages.ToEquatableArray(), resources.ToEquatableArray(), outputColumns.ToEquatableArray());

@@ -816,7 +816,7 @@ internal sealed class Emitter
         _w.Line($"private static readonly {G}ColumnInfo[] s_columns =");
         _w.Line("{");
         for (int i = 0; i < props.Length; i++)
-            _w.Line($"    new({Str(FileName(props[i]))}, typeof({props[i].Type.TypeOfName}), {(props[i].Required && Fillable(i) ? "true" : "false")}),");
+            _w.Line($"    new({Str(FileName(props[i]))}, typeof({props[i].Type.TypeOfName}), {(props[i].Required && Fillable(i) ? "true" : "false")}, {(props[i].Read && Fillable(i) ? "true" : "false")}),");
         _w.Line("};");
         _w.Line($"private static readonly {G}JsonColumnNames s_names = {G}JsonColumnNames.Named(new string[] {{ {string.Join(", ", props.Select(p => Str(FileName(p))))} }}, new string[] {{ {string.Join(", ", props.Select(p => Str(p.Name)))} }});");
         _w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{G}ColumnInfo> Columns => s_columns;");
@@ -893,8 +893,67 @@ internal sealed class Emitter
         }
         _w.Line($"return {Construct(record, i => reads[i])};");
         _w.Close();
+        WriteColumnar(record);
         _w.Close();
         _w.Line();
+    }
+
+    // The type a column is handed over as: the property's, enums as their names.
+    private static string ColumnValueType(PropertyModel p) => p.Type.Codec == CodecKind.Enum ? "string" : p.Type.Name;
+
+    /// <summary>WriteColumns and ReadColumns: the record a column at a time, for Parquet and Arrow.</summary>
+    private void WriteColumnar(RecordModel record)
+    {
+        string type = record.Type.Name;
+        var props = record.Properties;
+        bool Fillable(int i) => record.ConstructorArguments.Contains(i) || props[i].Settable;
+
+        _w.Open($"public override void WriteColumns(global::System.ReadOnlySpan<{type}> rows, {G}IColumnWriter writer)");
+        _w.Line("int __n = rows.Length;");
+        for (int i = 0; i < props.Length; i++)
+        {
+            var p = props[i];
+            string tv = ColumnValueType(p);
+            string value = p.Type.Codec == CodecKind.Enum ? $"rows[__i].{p.Name}.ToString()" : $"rows[__i].{p.Name}";
+            _w.Open("");
+            _w.Line($"var __b = global::System.Buffers.ArrayPool<{tv}>.Shared.Rent(__n);");
+            _w.Line($"try {{ for (int __i = 0; __i < __n; __i++) __b[__i] = {value}; writer.Write<{tv}>({i}, new global::System.ReadOnlySpan<{tv}>(__b, 0, __n)); }}");
+            _w.Line($"finally {{ if (global::System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<{tv}>()) global::System.Array.Clear(__b, 0, __n); global::System.Buffers.ArrayPool<{tv}>.Shared.Return(__b); }}");
+            _w.Close();
+        }
+        _w.Close();
+
+        _w.Open($"public override int ReadColumns({G}IColumnReader reader, int count, global::System.Span<{type}> rows)");
+        var read = Enumerable.Range(0, props.Length).Where(i => Fillable(i) && props[i].Read).ToList();
+        foreach (int i in read)
+        {
+            var p = props[i];
+            string tv = ColumnValueType(p);
+            if (p.Required) _w.Line($"if (!reader.Has({i})) throw {G}RowFormatException.Missing({Str(FileName(p))});");
+            _w.Line($"var __c{i} = reader.Has({i}) ? reader.Read<{tv}>({i}) : default;");
+        }
+        _w.Line("int __k = 0;");
+        _w.Open("for (int __i = 0; __i < count; __i++)");
+        foreach (int i in read)
+        {
+            var p = props[i];
+            string key = Str(FileName(p));
+            if (p.Required)
+                _w.Line($"if (reader.IsNull({i}, __i)) {{ reader.RowFailed(__i, {G}RowFormatException.Null({key})); continue; }}");
+            if (p.Type.Codec == CodecKind.Enum)
+            {
+                _w.Line($"{p.Type.Name} __v{i} = default;");
+                _w.Line($"if (!__c{i}.IsEmpty && !global::System.Enum.TryParse<{p.Type.ElementName}>(__c{i}[__i], true, out __v{i})) {{ reader.RowFailed(__i, new {G}RowFormatException({key}, $\"'{{__c{i}[__i]}}' is not a {p.Type.Display}\")); continue; }}");
+            }
+            else
+            {
+                _w.Line($"{p.Type.Name} __v{i} = __c{i}.IsEmpty ? default! : __c{i}[__i];");
+            }
+        }
+        _w.Line($"rows[__k++] = {Construct(record, i => read.Contains(i) ? $"__v{i}" : "default!")};");
+        _w.Close();
+        _w.Line("return __k;");
+        _w.Close();
     }
 
     // A non-nullable reference column must not read as null.

@@ -49,7 +49,7 @@ internal sealed record StageModel(
 
 internal sealed record ResourceModel(string Method, TypeRef Type, bool TakesContext, bool IsAsyncDisposable);
 
-internal sealed record PropertyModel(string Name, TypeRef Type, bool Required, bool Settable, string FileName = ""); // FileName: its column's name in JSON/CSV
+internal sealed record PropertyModel(string Name, TypeRef Type, bool Required, bool Settable, string FileName = "", bool Read = true); // FileName: its column's name in files; Read: a stage or the output reads it
 
 /// <summary>A record type: its properties and how to construct it.</summary>
 internal sealed record RecordModel(

@@ -109,7 +109,46 @@ public sealed class SinkContext<T>
 /// <param name="Name">The property name.</param>
 /// <param name="Type">The property type.</param>
 /// <param name="Required">Whether a row without it is an error (non-nullable).</param>
-public sealed record ColumnInfo(string Name, Type Type, bool Required);
+/// <param name="Read">Whether the pipeline reads it (a columnar source skips the others).</param>
+public sealed record ColumnInfo(string Name, Type Type, bool Required, bool Read = true)
+{
+    /// <summary>For an array property (a list column), its element type; else null.</summary>
+    public Type? ElementType => Type.IsArray ? Type.GetElementType() : null;
+
+    /// <summary>The type without <see cref="Nullable{T}"/>.</summary>
+    public Type ValueType => Nullable.GetUnderlyingType(Type) ?? Type;
+
+    /// <summary>Whether the column may hold nulls: a nullable value type, or a reference type the record does not require.</summary>
+    public bool IsNullable => Nullable.GetUnderlyingType(Type) is not null || (!Type.IsValueType && !Required);
+}
+
+/// <summary>
+/// Receives a batch of records one column at a time (<see cref="RowCodec{T}.WriteColumns"/>): for each column in
+/// <see cref="RowCodec{T}.Columns"/> order, its values as the property's type (enums as their names).
+/// </summary>
+public interface IColumnWriter
+{
+    /// <summary>The values of column <paramref name="column"/>, one per row; only valid during the call.</summary>
+    void Write<TValue>(int column, ReadOnlySpan<TValue> values);
+}
+
+/// <summary>
+/// Gives a batch of rows one column at a time (<see cref="RowCodec{T}.ReadColumns"/>), as the record's property types.
+/// </summary>
+public interface IColumnReader
+{
+    /// <summary>Whether the batch has column <paramref name="column"/> of <see cref="RowCodec{T}.Columns"/>.</summary>
+    bool Has(int column);
+
+    /// <summary>The values of column <paramref name="column"/>, one per row (null where the data has none).</summary>
+    ReadOnlySpan<TValue> Read<TValue>(int column);
+
+    /// <summary>Whether row <paramref name="row"/> has no value in column <paramref name="column"/>.</summary>
+    bool IsNull(int column, int row);
+
+    /// <summary>Reports row <paramref name="row"/> of the batch as unreadable; it is left out, the others go on.</summary>
+    void RowFailed(int row, RowFormatException error);
+}
 
 /// <summary>
 /// Reads and writes one record type as JSON objects and CSV rows without reflection. The generator
@@ -145,6 +184,18 @@ public abstract class RowCodec<T>
 
     /// <summary>Reads one CSV row whose fields are mapped to <see cref="Columns"/> order. Throws <see cref="RowFormatException"/> naming the column.</summary>
     public abstract T ReadCsv(CsvRow row);
+
+    /// <summary>Hands <paramref name="rows"/> to <paramref name="writer"/> column by column (columnar formats: Parquet, Arrow).</summary>
+    public virtual void WriteColumns(ReadOnlySpan<T> rows, IColumnWriter writer) =>
+        throw new NotSupportedException($"{typeof(T).Name} has no columnar codec; rebuild with the current Sluice generator.");
+
+    /// <summary>
+    /// Builds the batch's <paramref name="count"/> rows from <paramref name="reader"/> into <paramref name="rows"/>: a required
+    /// column the batch lacks throws <see cref="RowFormatException"/>; a row with a null where the record needs a value is
+    /// reported through <see cref="IColumnReader.RowFailed"/> and left out. Returns the rows built.
+    /// </summary>
+    public virtual int ReadColumns(IColumnReader reader, int count, Span<T> rows) =>
+        throw new NotSupportedException($"{typeof(T).Name} has no columnar codec; rebuild with the current Sluice generator.");
 }
 
 /// <summary>A row that cannot be read: names the column and the problem. Sources add the file and line.</summary>
@@ -155,4 +206,7 @@ public sealed class RowFormatException(string column, string message) : FormatEx
 
     /// <summary>A missing required column.</summary>
     public static RowFormatException Missing(string column) => new(column, "is missing");
+
+    /// <summary>A null where the record needs a value.</summary>
+    public static RowFormatException Null(string column) => new(column, "is null, but the record's property is not nullable");
 }
