@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 bash scripts/setup-native.sh
 bash scripts/setup-models.sh
+bash scripts/setup-columnar.sh
 
 log=$(mktemp)
 status=0
