@@ -177,3 +177,34 @@ public sealed class ParquetTests : IDisposable
         Assert.Contains(result.FailureSamples, f => f.Message.Contains("nulls.parquet:row 11"));
     }
 }
+
+/// <summary>The host picks Parquet and Arrow by the paths, with only a package reference.</summary>
+public sealed class HostFormatTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sluice-host-parquet-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Parquet_inputs_to_an_output_folder_write_parquet_there_and_arrow_outputs_follow_the_extension()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "in"));
+        for (int f = 0; f < 2; f++)
+            ParquetTests.Execute($"COPY (SELECT (i + {f * 1000})::BIGINT AS id, 0::INTEGER AS count, 'title ' || i AS title, NULL::VARCHAR AS note, 1.5::DOUBLE AS score, " +
+                                 $"1::FLOAT AS weight, true AS flag, NULL::INTEGER AS rank, TIMESTAMP '2024-01-01' AS taken, 'Text' AS kind, [1::FLOAT] AS embedding, NULL::INTEGER[] AS tokens " +
+                                 $"FROM range(1000) t(i)) TO '{Path.Combine(_dir, "in", $"part{f}.parquet")}' (FORMAT PARQUET)");
+        string outDir = Path.Combine(_dir, "out") + "/";
+        int code = await Items.RunAsync(["--input", Path.Combine(_dir, "in", "*.parquet"), "--output", outDir, "--quiet"]);
+        Assert.Equal(0, code);
+        string written = Path.Combine(_dir, "out", "part-00000.parquet");
+        var counts = ParquetTests.Query($"SELECT count(*), sum(titleLength)::BIGINT FROM read_parquet('{written}')");
+        Assert.Equal(2000L, Convert.ToInt64(counts[0][0]));
+        Assert.Equal(2 * Enumerable.Range(0, 1000).Sum(i => $"title {i}".Length), Convert.ToInt64(counts[0][1]));
+
+        // The same run to an Arrow IPC file, then from it to JSON Lines.
+        string arrow = Path.Combine(_dir, "items.arrow"), jsonl = Path.Combine(_dir, "items.jsonl");
+        Assert.Equal(0, await Items.RunAsync(["--input", Path.Combine(_dir, "in", "*.parquet"), "--output", arrow, "--quiet"]));
+        Assert.Equal(0, await Items.RunAsync(["--input", arrow, "--output", jsonl, "--quiet"]));
+        Assert.Equal(2000, File.ReadAllLines(jsonl).Length);
+    }
+}

@@ -111,8 +111,17 @@ public static partial class PipelineHost
         try { source = openSource(settings.Inputs); }
         catch (Exception e) { return Failed(console, $"input {string.Join(", ", settings.Inputs.Select(i => $"'{i}'"))}: {Unwrap(e).Message}", e); }
 
+        // --output out/ (a folder): a file in it, in the input's format.
+        string output = settings.Output;
+        if (FileFormats.IsFolder(output) && settings.Inputs.Count > 0)
+        {
+            string name = Path.GetFileName(settings.Inputs[0]);
+            int dot = name.IndexOf('.', 1);
+            output = Path.Combine(output, "part-00000" + (dot < 0 ? ".jsonl" : name[dot..]));
+            settings = settings with { Output = output };
+        }
         ISink<TOut> sink;
-        try { sink = openSink(settings.Output); }
+        try { sink = openSink(output); }
         catch (Exception e) { return Failed(console, $"output '{settings.Output}': {Unwrap(e).Message}", e); }
 
         using var cancellation = new HostCancellation(cancellationToken, console.HandleSignals, console.StopNow);

@@ -151,6 +151,14 @@ public class FileSinkTests
     }
 
     [Fact]
+    public void Parquet_and_arrow_paths_without_their_package_name_the_package_to_add()
+    {
+        // This test assembly references neither Sluice.Parquet nor Sluice.Arrow.
+        Assert.Contains("written by the Sluice.Parquet package; add a reference to it", Assert.Throws<NotSupportedException>(() => Sink.File<Item>("out.parquet")).Message);
+        Assert.Contains("read by the Sluice.Arrow package", Assert.Throws<NotSupportedException>(() => Source.Files<Item>("in/*.arrow")).Message);
+    }
+
+    [Fact]
     public async Task The_parent_directory_is_created_and_the_description_is_the_path()
     {
         using var dir = new TempDir();

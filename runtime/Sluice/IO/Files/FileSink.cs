@@ -12,8 +12,18 @@ public static partial class Sink
     /// <summary>Writes rows to a CSV file with a header row.</summary>
     public static ISink<T> Csv<T>(string path) => new FileSink<T>(FileSpec.Of(CheckPath(path), FileFormat.Csv, forWriting: true));
 
-    /// <summary>Writes rows to a file whose format follows its extension (.jsonl, .ndjson, .csv, optionally .gz).</summary>
-    public static ISink<T> File<T>(string path) => new FileSink<T>(FileSpec.Of(CheckPath(path), null, forWriting: true));
+    /// <summary>
+    /// Writes rows to a file whose format follows its extension (.jsonl, .ndjson, .csv, optionally .gz; .parquet, .arrow and
+    /// .arrows with the Sluice.Parquet and Sluice.Arrow packages).
+    /// </summary>
+    public static ISink<T> File<T>(string path)
+    {
+        CheckPath(path);
+        if (FileFormats.For(path) is { } provider) return provider.OpenSink<T>(path);
+        if (FileFormats.PackageFor(path) is { } package)
+            throw new NotSupportedException($"'{path}': {System.IO.Path.GetExtension(path)} files are written by the {package} package; add a reference to it.");
+        return new FileSink<T>(FileSpec.Of(path, null, forWriting: true));
+    }
 
     private static string CheckPath(string path) =>
         string.IsNullOrWhiteSpace(path) ? throw new ArgumentException("Name an output file.", nameof(path)) : path;

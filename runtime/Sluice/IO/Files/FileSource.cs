@@ -10,8 +10,17 @@ public static partial class Source
     /// <summary>Rows from CSV files with a header row (paths or globs).</summary>
     public static ISource<T> Csv<T>(params string[] pathsOrGlobs) => new FileSource<T>(pathsOrGlobs, FileFormat.Csv);
 
-    /// <summary>Rows from files whose format follows their extension (.jsonl, .ndjson, .json, .csv, optionally .gz).</summary>
-    public static ISource<T> Files<T>(params string[] pathsOrGlobs) => new FileSource<T>(pathsOrGlobs, null);
+    /// <summary>
+    /// Rows from files whose format follows their extension (.jsonl, .ndjson, .json, .csv, optionally .gz; .parquet, .arrow
+    /// and .arrows with the Sluice.Parquet and Sluice.Arrow packages).
+    /// </summary>
+    public static ISource<T> Files<T>(params string[] pathsOrGlobs)
+    {
+        if (pathsOrGlobs.Length > 0 && FileFormats.For(pathsOrGlobs[0]) is { } provider) return provider.OpenSource<T>(pathsOrGlobs);
+        if (pathsOrGlobs.Length > 0 && FileFormats.PackageFor(pathsOrGlobs[0]) is { } package)
+            throw new NotSupportedException($"'{pathsOrGlobs[0]}': {Path.GetExtension(pathsOrGlobs[0])} files are read by the {package} package; add a reference to it.");
+        return new FileSource<T>(pathsOrGlobs, null);
+    }
 }
 
 /// <summary>
