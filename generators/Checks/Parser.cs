@@ -544,7 +544,7 @@ internal sealed class Parser
             or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64
             or SpecialType.System_UInt32 or SpecialType.System_UInt64 or SpecialType.System_Single
             or SpecialType.System_Double or SpecialType.System_Decimal or SpecialType.System_DateTime
-        || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset";
+        || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "Sluice.Blob";
 
     private static CodecKind CodecOf(ITypeSymbol type, out ITypeSymbol? element)
     {

@@ -908,6 +908,15 @@ internal sealed class Emitter
         var props = record.Properties;
         bool Fillable(int i) => record.ConstructorArguments.Contains(i) || props[i].Settable;
 
+        var payloads = props.Where(p => p.Type.IsDisposable).ToList();
+        if (payloads.Count > 0)
+        {
+            _w.Line("public override bool HasPayloads => true;");
+            _w.Open($"public override void DisposePayloads(in {type} row)");
+            foreach (var p in payloads) _w.Line(p.Type.IsReferenceType ? $"row.{p.Name}?.Dispose();" : $"row.{p.Name}.Dispose();");
+            _w.Close();
+        }
+
         _w.Open($"public override void WriteColumns(global::System.ReadOnlySpan<{type}> rows, {G}IColumnWriter writer)");
         _w.Line("int __n = rows.Length;");
         for (int i = 0; i < props.Length; i++)

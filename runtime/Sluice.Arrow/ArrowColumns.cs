@@ -37,6 +37,7 @@ public static class ArrowColumns
         if (t == typeof(double)) return DoubleType.Default;
         if (t == typeof(decimal)) return new Decimal128Type(38, 18);
         if (t == typeof(string) || t == typeof(Guid)) return StringType.Default;
+        if (t == typeof(Blob)) return BinaryType.Default;
         if (t == typeof(DateTime)) return new TimestampType(TimeUnit.Microsecond, (string?)null);
         if (t == typeof(DateTimeOffset)) return new TimestampType(TimeUnit.Microsecond, "UTC");
         throw new NotSupportedException($"column '{column}': {type.Name} has no Arrow type.");
@@ -114,6 +115,7 @@ public static class ArrowColumns
         var t = Nullable.GetUnderlyingType(clr) ?? clr;
         var id = arrow.TypeId;
         if (t.IsEnum || t == typeof(string) || t == typeof(Guid)) return id is ArrowTypeId.String or ArrowTypeId.LargeString or ArrowTypeId.StringView;
+        if (t == typeof(Blob)) return id is ArrowTypeId.Binary or ArrowTypeId.LargeBinary or ArrowTypeId.BinaryView;
         if (t == typeof(bool)) return id == ArrowTypeId.Boolean;
         if (t == typeof(byte)) return id == ArrowTypeId.UInt8;
         if (t == typeof(short)) return id is ArrowTypeId.Int16 or ArrowTypeId.Int8 or ArrowTypeId.UInt8;
@@ -164,6 +166,12 @@ public static class ArrowColumns
                 {
                     var b = new StringArray.Builder();
                     foreach (var v in values) { if (v is null) b.AppendNull(); else b.Append(v is Guid g ? g.ToString("D") : v.ToString()); }
+                    return b.Build();
+                }
+                case BinaryType:
+                {
+                    var b = new BinaryArray.Builder();
+                    foreach (var v in values) { if (v is Blob blob) b.Append(blob.Span); else b.AppendNull(); }
                     return b.Build();
                 }
                 case BooleanType: return Fill(new BooleanArray.Builder(), values, (b, v) => b.Append((bool)v), b => b.AppendNull()).Build();
@@ -289,6 +297,15 @@ public static class ArrowColumns
                 return result;
             }
             var t = Nullable.GetUnderlyingType(clr) ?? clr;
+            // Binary straight into a pooled blob, counted by the run's memory budget (the row owns it).
+            if (t == typeof(Blob))
+                return array switch
+                {
+                    BinaryArray b => Blob.CopyOf(b.GetBytes(i)),
+                    LargeBinaryArray b => Blob.CopyOf(b.GetBytes(i)),
+                    BinaryViewArray b => Blob.CopyOf(b.GetBytes(i)),
+                    _ => throw new InvalidDataException($"Arrow type {array.Data.DataType.Name} is not binary."),
+                };
             object value = array switch
             {
                 StringArray s => s.GetString(i),

@@ -215,7 +215,11 @@ public sealed class BatchFileSink<T>(BatchFileFormat format, string path, int ba
         {
             if (_count == 0) return;
             using (var batch = ArrowColumns.ToBatch(_codec, _schema, _pending.AsSpan(0, _count)))
+            {
+                // The batch holds copies: the rows' payloads go back now.
+                if (_codec.HasPayloads) for (int i = 0; i < _count; i++) _codec.DisposePayloads(in _pending[i]);
                 await _file!.WriteAsync(batch, ct).ConfigureAwait(false);
+            }
             RowsInFile += _count;
             if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>()) System.Array.Clear(_pending, 0, _count);
             _count = 0;

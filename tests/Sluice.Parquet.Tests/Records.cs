@@ -54,3 +54,14 @@ public static class ItemData
         return items;
     }
 }
+
+/// <summary>A binary column: audio bytes as a pooled <see cref="Blob"/>.</summary>
+public sealed record Clip(string Id, Blob Audio);
+public sealed record ClipOut(string Id, int Size, int Checksum, Blob Audio);
+
+[Pipeline(typeof(Clip), typeof(ClipOut))]
+public static partial class Clips
+{
+    [Stage] static int Size(Blob audio) => audio.Length;
+    [Stage] static int Checksum(Blob audio) { int sum = 0; foreach (byte b in audio.Span) sum = sum * 31 + b; return sum; }
+}

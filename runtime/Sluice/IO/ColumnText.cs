@@ -24,6 +24,7 @@ internal static class ColumnText
     {
         // The string itself is the one allocation a string column costs.
         if (typeof(T) == typeof(string)) return As<string, T>(field.IsEmpty ? string.Empty : Encoding.UTF8.GetString(field));
+        if (typeof(T) == typeof(Blob)) return As<Blob?, T>(ParseBlob(field, column));
 
         var t = field.Trim(" \t"u8);
         if (typeof(T) == typeof(int)) return As<int, T>(int.TryParse(t, Integer, Invariant, out int i) ? i : throw Mistyped<int>(t, column, false));
@@ -81,6 +82,7 @@ internal static class ColumnText
     public static void Format<T>(T value, ByteBuffer output)
     {
         if (typeof(T) == typeof(string)) { FormatString(As<T, string?>(value), output); return; }
+        if (typeof(T) == typeof(Blob)) { if (As<T, Blob?>(value) is { } blob) FormatString(Convert.ToBase64String(blob.Span), output); return; }
         if (typeof(T) == typeof(int)) { FormatNumber(As<T, int>(value), output); return; }
         if (typeof(T) == typeof(long)) { FormatNumber(As<T, long>(value), output); return; }
         if (typeof(T) == typeof(double)) { FormatNumber(As<T, double>(value), output); return; }
@@ -120,6 +122,17 @@ internal static class ColumnText
 
     public static void FormatEnum<T>(T value, ByteBuffer output) where T : struct, Enum =>
         FormatString(Enum.GetName(value) ?? value.ToString(), output);
+
+    /// <summary>A binary field: base64 (empty for null), into a pooled blob.</summary>
+    private static Blob? ParseBlob(ReadOnlySpan<byte> field, string column)
+    {
+        var t = field.Trim(" \t"u8);
+        if (t.IsEmpty) return null;
+        var bytes = new byte[System.Buffers.Text.Base64.GetMaxDecodedFromUtf8Length(t.Length)];
+        if (System.Buffers.Text.Base64.DecodeFromUtf8(t, bytes, out _, out int written) != System.Buffers.OperationStatus.Done)
+            throw new RowFormatException(column, "expects base64 text (a binary column)");
+        return Blob.CopyOf(bytes.AsSpan(0, written));
+    }
 
     public static void FormatString(string? value, ByteBuffer output)
     {

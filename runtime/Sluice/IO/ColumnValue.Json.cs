@@ -32,6 +32,7 @@ public static partial class ColumnValue
     public static partial T ReadJson<T>(ref Utf8JsonReader reader, string column)
     {
         if (typeof(T) == typeof(string)) return As<string?, T>(ReadString(ref reader, column));
+        if (typeof(T) == typeof(Blob)) return As<Blob?, T>(ReadBlob(ref reader, column));
         if (typeof(T) == typeof(int)) return As<int, T>(ReadInt32(ref reader, column, false));
         if (typeof(T) == typeof(long)) return As<long, T>(ReadInt64(ref reader, column, false));
         if (typeof(T) == typeof(double)) return As<double, T>(ReadDouble(ref reader, column, false));
@@ -134,6 +135,7 @@ public static partial class ColumnValue
     internal static void WriteJsonValue<T>(Utf8JsonWriter writer, T value)
     {
         if (typeof(T) == typeof(string)) { WriteString(writer, As<T, string?>(value)); return; }
+        if (typeof(T) == typeof(Blob)) { if (As<T, Blob?>(value) is { } blob) writer.WriteBase64StringValue(blob.Span); else writer.WriteNullValue(); return; }
         if (typeof(T) == typeof(int)) { writer.WriteNumberValue(As<T, int>(value)); return; }
         if (typeof(T) == typeof(long)) { writer.WriteNumberValue(As<T, long>(value)); return; }
         if (typeof(T) == typeof(double)) { WriteDouble(writer, As<T, double>(value)); return; }
@@ -295,9 +297,18 @@ public static partial class ColumnValue
 
     internal static string TypeName<T>() => (Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T)).Name;
 
+    /// <summary>A binary column: base64 text (null for null), into a pooled blob counted by the memory budget.</summary>
+    private static Blob? ReadBlob(ref Utf8JsonReader reader, string column)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.String || !reader.TryGetBytesFromBase64(out var bytes))
+            throw new RowFormatException(column, "expects base64 text (a binary column)");
+        return Blob.CopyOf(bytes);
+    }
+
     internal static NotSupportedException Unsupported<T>() => new(
         $"Column type {typeof(T)} is not supported: use string, bool, byte, short, int, long, uint, ulong, float, double, " +
-        "decimal, DateTime, DateTimeOffset, Guid, an enum, a Nullable of one of these, or an array of them.");
+        "decimal, DateTime, DateTimeOffset, Guid, Blob (binary), an enum, a Nullable of one of these, or an array of them.");
 
     private static RowFormatException Mistyped(ref Utf8JsonReader reader, string column, string expected, bool orNull) =>
         new(column, $"expects {expected}{(orNull ? " or null" : "")} but found {Describe(ref reader)}");

@@ -185,6 +185,12 @@ public abstract class RowCodec<T>
     /// <summary>Reads one CSV row whose fields are mapped to <see cref="Columns"/> order. Throws <see cref="RowFormatException"/> naming the column.</summary>
     public abstract T ReadCsv(CsvRow row);
 
+    /// <summary>Whether the record has payload columns (a <see cref="Blob"/> or another disposable) that a file sink disposes once written.</summary>
+    public virtual bool HasPayloads => false;
+
+    /// <summary>Disposes <paramref name="row"/>'s payload columns (a file sink, after it wrote the row: nothing else holds it then).</summary>
+    public virtual void DisposePayloads(in T row) { }
+
     /// <summary>Hands <paramref name="rows"/> to <paramref name="writer"/> column by column (columnar formats: Parquet, Arrow).</summary>
     public virtual void WriteColumns(ReadOnlySpan<T> rows, IColumnWriter writer) =>
         throw new NotSupportedException($"{typeof(T).Name} has no columnar codec; rebuild with the current Sluice generator.");

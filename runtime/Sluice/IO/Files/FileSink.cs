@@ -167,6 +167,7 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>, IFileOutputWriter
                 throw;
             }
             _buffered++;
+            if (_codec.HasPayloads) _codec.DisposePayloads(in rows[i]); // written: nothing else holds its payloads
             i++;
         }
         return i;
