@@ -149,9 +149,71 @@ public static class ArrowColumns
             if (typeof(TValue) == typeof(byte)) return new UInt8Array(Values(values), ArrowBuffer.Empty, values.Length, 0, 0);
             if (typeof(TValue) == typeof(uint)) return new UInt32Array(Values(values), ArrowBuffer.Empty, values.Length, 0, 0);
             if (typeof(TValue) == typeof(ulong)) return new UInt64Array(Values(values), ArrowBuffer.Empty, values.Length, 0, 0);
+            // The common reference and nullable columns, typed (no boxing).
+            if (typeof(TValue) == typeof(string) && type is StringType) return Strings(Cast<TValue, string?>(values));
+            if (typeof(TValue) == typeof(float[]) && type is ListType) return PrimitiveLists<float, FloatType>(Cast<TValue, float[]?>(values), FloatType.Default, (b, n) => new FloatArray(b, ArrowBuffer.Empty, n, 0, 0));
+            if (typeof(TValue) == typeof(double[]) && type is ListType) return PrimitiveLists<double, DoubleType>(Cast<TValue, double[]?>(values), DoubleType.Default, (b, n) => new DoubleArray(b, ArrowBuffer.Empty, n, 0, 0));
+            if (typeof(TValue) == typeof(int[]) && type is ListType) return PrimitiveLists<int, Int32Type>(Cast<TValue, int[]?>(values), Int32Type.Default, (b, n) => new Int32Array(b, ArrowBuffer.Empty, n, 0, 0));
+            if (typeof(TValue) == typeof(long[]) && type is ListType) return PrimitiveLists<long, Int64Type>(Cast<TValue, long[]?>(values), Int64Type.Default, (b, n) => new Int64Array(b, ArrowBuffer.Empty, n, 0, 0));
+            if (typeof(TValue) == typeof(bool))
+            {
+                var b = new BooleanArray.Builder();
+                foreach (bool v in Cast<TValue, bool>(values)) b.Append(v);
+                return b.Build();
+            }
+            if (typeof(TValue) == typeof(int?)) { var b = new Int32Array.Builder(); foreach (var v in Cast<TValue, int?>(values)) b.Append(v); return b.Build(); }
+            if (typeof(TValue) == typeof(long?)) { var b = new Int64Array.Builder(); foreach (var v in Cast<TValue, long?>(values)) b.Append(v); return b.Build(); }
+            if (typeof(TValue) == typeof(float?)) { var b = new FloatArray.Builder(); foreach (var v in Cast<TValue, float?>(values)) b.Append(v); return b.Build(); }
+            if (typeof(TValue) == typeof(double?)) { var b = new DoubleArray.Builder(); foreach (var v in Cast<TValue, double?>(values)) b.Append(v); return b.Build(); }
             var boxed = new object?[values.Length];
             for (int i = 0; i < values.Length; i++) boxed[i] = values[i];
             return BuildObjects(boxed, type);
+        }
+
+        private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span) =>
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+        /// <summary>utf8: the offsets and the bytes built straight, one UTF-8 encode per string.</summary>
+        private static StringArray Strings(ReadOnlySpan<string?> values)
+        {
+            var offsets = new ArrowBuffer.Builder<int>(values.Length + 1);
+            var validity = new ArrowBuffer.BitmapBuilder(values.Length);
+            long bytes = 0;
+            foreach (var v in values) if (v is not null) bytes += System.Text.Encoding.UTF8.GetByteCount(v);
+            var data = new byte[bytes];
+            int at = 0, nulls = 0;
+            offsets.Append(0);
+            foreach (var v in values)
+            {
+                if (v is null) nulls++;
+                else at += System.Text.Encoding.UTF8.GetBytes(v, data.AsSpan(at));
+                validity.Append(v is not null);
+                offsets.Append(at);
+            }
+            return new StringArray(values.Length, offsets.Build(), new ArrowBuffer(data), nulls == 0 ? ArrowBuffer.Empty : validity.Build(), nulls, 0);
+        }
+
+        /// <summary>list&lt;primitive&gt;: the offsets, and every list's values copied into one buffer.</summary>
+        private static ListArray PrimitiveLists<TItem, TType>(ReadOnlySpan<TItem[]?> values, TType itemType, Func<ArrowBuffer, int, IArrowArray> items)
+            where TItem : struct where TType : IArrowType
+        {
+            var offsets = new ArrowBuffer.Builder<int>(values.Length + 1);
+            var validity = new ArrowBuffer.BitmapBuilder(values.Length);
+            long total = 0;
+            foreach (var v in values) if (v is not null) total += v.Length;
+            var data = new TItem[total];
+            int at = 0, nulls = 0;
+            offsets.Append(0);
+            foreach (var v in values)
+            {
+                if (v is null) nulls++;
+                else { v.CopyTo(data, at); at += v.Length; }
+                validity.Append(v is not null);
+                offsets.Append(at);
+            }
+            var child = items(new ArrowBuffer(MemoryMarshal.AsBytes(data.AsSpan()).ToArray()), at);
+            var listType = new ListType(new Field("item", itemType, nullable: true));
+            return new ListArray(listType, values.Length, offsets.Build(), child, nulls == 0 ? ArrowBuffer.Empty : validity.Build(), nulls, 0);
         }
 
         private static ArrowBuffer Values<TValue>(ReadOnlySpan<TValue> values) =>
@@ -269,14 +331,42 @@ public static class ArrowColumns
             if (typeof(TValue) == typeof(long) && array is Int64Array i64) return Cast<long, TValue>(i64.Values);
             if (typeof(TValue) == typeof(float) && array is FloatArray f32) return Cast<float, TValue>(f32.Values);
             if (typeof(TValue) == typeof(double) && array is DoubleArray f64) return Cast<double, TValue>(f64.Values);
+            if (typeof(TValue) == typeof(string) && array is StringArray str)
+            {
+                var strings = new string?[str.Length];
+                for (int i = 0; i < strings.Length; i++) strings[i] = str.GetString(i);
+                return Cast<string?, TValue>(strings);
+            }
+            if (typeof(TValue) == typeof(float[]) && array is ListArray { Values: FloatArray fv } fl) return Cast<float[]?, TValue>(Lists(fl, fv.Values));
+            if (typeof(TValue) == typeof(double[]) && array is ListArray { Values: DoubleArray dv } dl) return Cast<double[]?, TValue>(Lists(dl, dv.Values));
+            if (typeof(TValue) == typeof(int[]) && array is ListArray { Values: Int32Array iv } il) return Cast<int[]?, TValue>(Lists(il, iv.Values));
+            if (typeof(TValue) == typeof(long[]) && array is ListArray { Values: Int64Array lv } ll) return Cast<long[]?, TValue>(Lists(ll, lv.Values));
+            if (typeof(TValue) == typeof(bool) && array is BooleanArray bools)
+            {
+                var flags = new bool[bools.Length];
+                for (int i = 0; i < flags.Length; i++) flags[i] = bools.GetValue(i) ?? false;
+                return Cast<bool, TValue>(flags);
+            }
             var values = new TValue[array.Length];
             for (int i = 0; i < values.Length; i++)
                 values[i] = array.IsNull(i) ? default! : (TValue)Convert(array, i, typeof(TValue))!;
             return values;
         }
 
-        private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span) where TFrom : struct =>
+        private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span) =>
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+        private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(TFrom[] array) => Cast<TFrom, TTo>((ReadOnlySpan<TFrom>)array);
+
+        /// <summary>Each row's list of a list&lt;primitive&gt; column as an array, sliced from the one values buffer (nulls, and null items, are not here: items read as 0).</summary>
+        private static TItem[]?[] Lists<TItem>(ListArray list, ReadOnlySpan<TItem> items) where TItem : struct
+        {
+            var result = new TItem[]?[list.Length];
+            var offsets = list.ValueOffsets;
+            for (int i = 0; i < result.Length; i++)
+                result[i] = list.IsNull(i) ? null : items[offsets[i]..offsets[i + 1]].ToArray();
+            return result;
+        }
 
         /// <summary>Element <paramref name="i"/> of <paramref name="array"/> (not null) as <paramref name="clr"/>.</summary>
         private static object? Convert(IArrowArray array, int i, Type clr)
