@@ -32,6 +32,7 @@ public static class FileFormats
         [".arrow"] = "Sluice.Arrow",
         [".feather"] = "Sluice.Arrow",
         [".arrows"] = "Sluice.Arrow",
+        [".warc"] = "Sluice.Warc",
     };
 
     /// <summary>Adds <paramref name="provider"/> (once; a second registration of the same type is ignored).</summary>
@@ -48,14 +49,18 @@ public static class FileFormats
     /// <summary>The provider for <paramref name="path"/>'s extension, or null.</summary>
     internal static IFileFormatProvider? For(string path)
     {
-        string ext = Path.GetExtension(path);
         foreach (var p in s_providers)
-            if (p.Extensions.Contains(ext, StringComparer.OrdinalIgnoreCase)) return p;
+            foreach (var ext in p.Extensions)
+                if (path.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) return p; // ".warc.gz" as well as ".parquet"
         return null;
     }
 
     /// <summary>The package that reads <paramref name="path"/>'s extension when none registered it, or null.</summary>
-    internal static string? PackageFor(string path) => s_packages.TryGetValue(Path.GetExtension(path), out var package) ? package : null;
+    internal static string? PackageFor(string path)
+    {
+        string p = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? path[..^3] : path;
+        return s_packages.TryGetValue(Path.GetExtension(p), out var package) ? package : null;
+    }
 
     /// <summary>Whether <paramref name="path"/> names a folder for output files: it ends with a separator or is an existing folder.</summary>
     internal static bool IsFolder(string path) =>
