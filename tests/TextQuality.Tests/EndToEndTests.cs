@@ -13,6 +13,33 @@ namespace TextQuality.Tests;
 public class EndToEndTests
 {
     [Fact]
+    public async Task A_warc_input_of_the_same_pages_keeps_the_same_documents()
+    {
+        // The corpus as WET-style conversion records, one gzip member each (Common Crawl's layout): --input picks the
+        // format from the path, and the pages the rules keep are the ones kept from the JSON Lines corpus.
+        var dir = Directory.CreateTempSubdirectory("textquality-warc").FullName;
+        try
+        {
+            string warc = Path.Combine(dir, "pages.warc.gz"), output = Path.Combine(dir, "kept.jsonl");
+            CorpusWriter.WriteFile(warc, 2_000, seed: 11);
+            Assert.Equal(0, await TextQualityPipeline.RunAsync(new[] { "--input", warc, "--output", output, "--quiet" }));
+
+            var expected = CorpusWriter.Generate(2_000, 11)
+                .Where(d => Rules.FailedRules(Rules.Normalize(d.Text)) == GopherRule.None)
+                .ToDictionary(d => $"<urn:sluice:{d.Id}>", d => (d.Url, Rules.Normalize(d.Text)));
+            var kept = File.ReadLines(output).Select(l => JsonDocument.Parse(l).RootElement)
+                .ToDictionary(r => r.GetProperty("id").GetString()!, r => (r.GetProperty("url").GetString()!, r.GetProperty("normalized").GetString()!));
+            Assert.True(expected.Count > 500, $"{expected.Count} kept");
+            Assert.Equal(expected.Keys.Order(), kept.Keys.Order());
+            foreach (var (id, value) in kept) Assert.Equal(expected[id], value);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_command_line_keeps_exactly_the_documents_that_pass_every_rule_with_their_minhash()
     {
         var dir = Directory.CreateTempSubdirectory("textquality-e2e").FullName;

@@ -152,7 +152,10 @@ public sealed class CorpusWriter
         return summary;
     }
 
-    /// <summary>Writes the corpus to <paramref name="path"/>, creating its directory; replaces an existing file.</summary>
+    /// <summary>
+    /// Writes the corpus to <paramref name="path"/>, creating its directory; replaces an existing file. A <c>.warc</c> or
+    /// <c>.warc.gz</c> path gets WET-style conversion records (<see cref="WriteWarc"/>), anything else JSON Lines.
+    /// </summary>
     public static CorpusSummary WriteFile(string path, int count, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -160,7 +163,44 @@ public sealed class CorpusWriter
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
+        if (path.EndsWith(".warc.gz", StringComparison.OrdinalIgnoreCase)) return WriteWarc(file, count, seed, gzip: true);
+        if (path.EndsWith(".warc", StringComparison.OrdinalIgnoreCase)) return WriteWarc(file, count, seed, gzip: false);
         return Write(file, count, seed);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> documents as WARC 1.1 conversion records, as Common Crawl's WET files hold page text:
+    /// WARC-Record-ID <c>&lt;urn:sluice:ID&gt;</c>, WARC-Target-URI the URL, the text as a text/plain block; with
+    /// <paramref name="gzip"/> each record is a gzip member of its own.
+    /// </summary>
+    public static CorpusSummary WriteWarc(Stream output, int count, ulong seed, bool gzip)
+    {
+        var summary = new CorpusSummary();
+        var generator = new CorpusWriter(seed);
+        long bytes = 0;
+        var record = new MemoryStream();
+        for (int i = 0; i < count; i++)
+        {
+            CorpusDocument document = generator.Next();
+            byte[] text = Encoding.UTF8.GetBytes(document.Text);
+            string head = "WARC/1.1\r\nWARC-Type: conversion\r\n" +
+                          $"WARC-Record-ID: <urn:sluice:{document.Id}>\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n" +
+                          $"WARC-Target-URI: {document.Url}\r\nContent-Type: text/plain\r\nContent-Length: {text.Length}\r\n\r\n";
+            record.SetLength(0);
+            record.Write(Encoding.UTF8.GetBytes(head));
+            record.Write(text);
+            record.Write("\r\n\r\n"u8);
+            if (gzip)
+            {
+                using var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+                gz.Write(record.GetBuffer(), 0, (int)record.Length);
+            }
+            else output.Write(record.GetBuffer(), 0, (int)record.Length);
+            bytes += record.Length;
+            summary.Add(document.Kind);
+        }
+        summary.Bytes = bytes;
+        return summary;
     }
 
     /// <summary>The next document.</summary>
