@@ -1,0 +1,132 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using DuckDB.NET.Data;
+using Sluice.Parquet;
+
+namespace Sluice.Benchmarks;
+
+/// <summary>The benchmark table's rows: an id, a URL and a 384-float embedding (about 1.6 KB).</summary>
+public sealed record EmbeddingRow(long Id, string Url, float[] Embedding);
+
+/// <summary>The rows copied as they are: a pipeline without stages, so the numbers are the reader's and the writer's.</summary>
+[Pipeline(typeof(EmbeddingRow), typeof(EmbeddingRow))]
+public static partial class CopyRows { }
+
+/// <summary>Ten columns, of which a narrow record reads two.</summary>
+public sealed record WideRow(long Id, string Url, double A, double B, double C, double D, double E, double F, double G, float[] Embedding);
+public sealed record NarrowRow(long Id, string Url);
+
+[Pipeline(typeof(WideRow), typeof(WideRow))]
+public static partial class CopyWide { }
+
+[Pipeline(typeof(NarrowRow), typeof(NarrowRow))]
+public static partial class CopyNarrow { }
+
+/// <summary>
+/// Parquet write and read throughput against DuckDB on the same table (benchmarks/RESULTS.md, section 9). DuckDB
+/// writes from its own in-memory table with COPY and reads with an aggregate that decodes all three columns; Sluice
+/// writes from records in memory and reads into records (a pipeline without stages into a null sink), which is more
+/// work than DuckDB's columnar aggregate: every row becomes a .NET object with its own string and float[].
+/// </summary>
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[MemoryDiagnoser]
+public class ColumnarBenchmarks
+{
+    [Params(100_000)] public int Rows;
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sluice-columnar-bench");
+    private List<EmbeddingRow> _rows = [];
+    private DuckDBConnection _duck = null!;
+
+    private string File(string name) => Path.Combine(_dir, name);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Directory.CreateDirectory(_dir);
+        var rng = new Random(1);
+        _rows = new List<EmbeddingRow>(Rows);
+        for (int i = 0; i < Rows; i++)
+        {
+            var e = new float[384];
+            for (int k = 0; k < e.Length; k++) e[k] = (float)rng.NextDouble();
+            _rows.Add(new EmbeddingRow(i, $"https://example.com/doc/{i}/page.html", e));
+        }
+        CopyRows.Create().RunAsync(Source.From(_rows), Sink.Parquet<EmbeddingRow>(File("table-snappy.parquet"))).GetAwaiter().GetResult();
+        CopyRows.Create().RunAsync(Source.From(_rows), Sink.Parquet<EmbeddingRow>(File("table-zstd.parquet"), new ParquetWriteOptions { Compression = ParquetCompression.Zstd })).GetAwaiter().GetResult();
+        _duck = new DuckDBConnection("DataSource=:memory:");
+        _duck.Open();
+        Execute($"CREATE TABLE t AS SELECT * FROM '{File("table-snappy.parquet")}'");
+        Execute($"COPY (SELECT id, url, (id * 0.5)::DOUBLE AS a, (id * 1.5)::DOUBLE AS b, (id * 2.5)::DOUBLE AS c, (id * 3.5)::DOUBLE AS d, (id * 4.5)::DOUBLE AS e, (id * 5.5)::DOUBLE AS f, (id * 6.5)::DOUBLE AS g, embedding FROM t) TO '{File("wide.parquet")}' (FORMAT PARQUET)");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _duck.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private void Execute(string sql)
+    {
+        using var c = _duck.CreateCommand();
+        c.CommandText = sql;
+        c.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var c = _duck.CreateCommand();
+        c.CommandText = sql;
+        return c.ExecuteScalar();
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("write snappy")]
+    public void DuckDbWriteSnappy() => Execute($"COPY t TO '{File("duck-out-snappy.parquet")}' (FORMAT PARQUET, COMPRESSION snappy)");
+
+    [Benchmark, BenchmarkCategory("write snappy")]
+    public Task SluiceWriteSnappy() => CopyRows.Create().RunAsync(Source.From(_rows), Sink.Parquet<EmbeddingRow>(File("sluice-out-snappy.parquet")));
+
+    [Benchmark(Baseline = true), BenchmarkCategory("write zstd")]
+    public void DuckDbWriteZstd() => Execute($"COPY t TO '{File("duck-out-zstd.parquet")}' (FORMAT PARQUET, COMPRESSION zstd)");
+
+    [Benchmark, BenchmarkCategory("write zstd")]
+    public Task SluiceWriteZstd() => CopyRows.Create().RunAsync(Source.From(_rows),
+        Sink.Parquet<EmbeddingRow>(File("sluice-out-zstd.parquet"), new ParquetWriteOptions { Compression = ParquetCompression.Zstd }));
+
+    [Benchmark(Baseline = true), BenchmarkCategory("read snappy")]
+    public object? DuckDbReadSnappy() => Scalar($"SELECT max(id) + max(length(url)) + max(embedding[384]) FROM '{File("table-snappy.parquet")}'");
+
+    /// <summary>What a .NET user would write with DuckDB.NET: the rows into records through its data reader.</summary>
+    [Benchmark, BenchmarkCategory("read snappy")]
+    public int DuckDbReadRecordsSnappy()
+    {
+        using var c = _duck.CreateCommand();
+        c.CommandText = $"SELECT id, url, embedding FROM '{File("table-snappy.parquet")}'";
+        using var r = c.ExecuteReader();
+        int n = 0;
+        while (r.Read())
+        {
+            var row = new EmbeddingRow(r.GetInt64(0), r.GetString(1), r.GetFieldValue<List<float>>(2).ToArray());
+            if (row.Id >= 0) n++;
+        }
+        return n;
+    }
+
+    [Benchmark, BenchmarkCategory("read snappy")]
+    public Task SluiceReadSnappy() => CopyRows.Create().RunAsync(Source.Parquet<EmbeddingRow>(File("table-snappy.parquet")), Sink.Null<EmbeddingRow>());
+
+    [Benchmark(Baseline = true), BenchmarkCategory("read zstd")]
+    public object? DuckDbReadZstd() => Scalar($"SELECT max(id) + max(length(url)) + max(embedding[384]) FROM '{File("table-zstd.parquet")}'");
+
+    [Benchmark, BenchmarkCategory("read zstd")]
+    public Task SluiceReadZstd() => CopyRows.Create().RunAsync(Source.Parquet<EmbeddingRow>(File("table-zstd.parquet")), Sink.Null<EmbeddingRow>());
+
+    [Benchmark(Baseline = true), BenchmarkCategory("read 2 of 10 columns")]
+    public Task SluiceReadAllTen() => CopyWide.Create().RunAsync(Source.Parquet<WideRow>(File("wide.parquet")), Sink.Null<WideRow>());
+
+    [Benchmark, BenchmarkCategory("read 2 of 10 columns")]
+    public Task SluiceReadTwo() => CopyNarrow.Create().RunAsync(Source.Parquet<NarrowRow>(File("wide.parquet")), Sink.Null<NarrowRow>());
+}
