@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using Sluice;
+using Sluice.Testing;
 using Xunit;
 
 namespace Sluice.DuckDb.Tests;
@@ -33,31 +34,9 @@ public sealed class DuckDbTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_dir, name);
 
-    private static List<object?[]> Query(string sql, string database = ":memory:")
-    {
-        using var con = new DuckDBConnection($"DataSource={database}");
-        con.Open();
-        using var cmd = con.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (r.Read())
-        {
-            var row = new object?[r.FieldCount];
-            for (int i = 0; i < row.Length; i++) row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
-    }
+    internal static List<object?[]> Query(string sql, string database = ":memory:") => DuckDbOracle.Query(sql, database);
 
-    private static void Execute(string sql, string database = ":memory:")
-    {
-        using var con = new DuckDBConnection($"DataSource={database}");
-        con.Open();
-        using var cmd = con.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    internal static void Execute(string sql, string database = ":memory:") => DuckDbOracle.Execute(sql, database);
 
     private void WriteSales()
     {

@@ -1,6 +1,7 @@
 using System.Collections;
 using DuckDB.NET.Data;
 using Sluice;
+using Sluice.Testing;
 using Xunit;
 
 namespace Sluice.Parquet.Tests;
@@ -14,31 +15,9 @@ public sealed class ParquetTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_dir, name);
 
-    internal static List<object?[]> Query(string sql)
-    {
-        using var con = new DuckDBConnection("DataSource=:memory:");
-        con.Open();
-        using var cmd = con.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (r.Read())
-        {
-            var row = new object?[r.FieldCount];
-            for (int i = 0; i < row.Length; i++) row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
-    }
+    internal static List<object?[]> Query(string sql, string database = ":memory:") => DuckDbOracle.Query(sql, database);
 
-    internal static void Execute(string sql)
-    {
-        using var con = new DuckDBConnection("DataSource=:memory:");
-        con.Open();
-        using var cmd = con.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    internal static void Execute(string sql, string database = ":memory:") => DuckDbOracle.Execute(sql, database);
 
     private static T[]? List<T>(object? value) => value is null ? null : ((IEnumerable)value).Cast<object>().Select(v => (T)Convert.ChangeType(v, typeof(T))).ToArray();
 
