@@ -148,6 +148,37 @@ internal static class Consumer
 
         """";
 
+    /// <summary>
+    /// A program on the format packages alone: the host takes a JSON Lines file to Parquet, Parquet to an Arrow IPC file and
+    /// that back to JSON Lines, picking each format from the path (the packaged generator registers the formats the
+    /// project references), then runs a DuckDB query into a DuckDB table.
+    /// </summary>
+    public const string Formats = """
+        using Sluice;
+
+        string data = args[0];
+        File.WriteAllText(Path.Combine(data, "in.jsonl"), "{\"id\":1,\"text\":\" hello \"}\n{\"id\":2,\"text\":\"columnar\"}\n{\"id\":3,\"text\":\"sluice\"}\n");
+        int a = await Shouter.RunAsync(["--input", Path.Combine(data, "in.jsonl"), "--output", Path.Combine(data, "out.parquet"), "--quiet"]);
+        int b = await Echo.RunAsync(["--input", Path.Combine(data, "out.parquet"), "--output", Path.Combine(data, "out.arrow"), "--quiet"]);
+        int c = await Echo.RunAsync(["--input", Path.Combine(data, "out.arrow"), "--output", Path.Combine(data, "back.jsonl"), "--quiet"]);
+        var db = Path.Combine(data, "shouts.duckdb");
+        var result = await Echo.Create().RunAsync(Source.Query<Shout>($"SELECT * FROM '{Path.Combine(data, "out.parquet")}' WHERE length > 5"), Sink.DuckDb<Shout>(db, "shouts"));
+        Console.WriteLine($"exits {a} {b} {c}; duckdb rows {result.RowsWritten}");
+
+        public sealed record Line(int Id, string Text);
+        public sealed record Shout(int Id, string Upper, int Length);
+
+        [Pipeline(typeof(Line), typeof(Shout))]
+        public static partial class Shouter
+        {
+            [Stage] static string Upper(string text) => text.Trim().ToUpperInvariant();
+            [Stage] static int Length(string upper) => upper.Length;
+        }
+
+        [Pipeline(typeof(Shout), typeof(Shout))]
+        public static partial class Echo { }
+        """;
+
     /// <summary>Writes the core-only consumer (<see cref="Pipeline"/> or <see cref="WrongColumn"/>) into <paramref name="dir"/> and returns its project file.</summary>
     public static string Write(string dir, PackedSluice package, string pipeline) =>
         Write(dir, package, Main + pipeline + "\n", ["Sluice"], "");

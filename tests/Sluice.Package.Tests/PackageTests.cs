@@ -111,6 +111,37 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
     }
 
     [Fact]
+    public async Task The_format_packages_give_the_host_parquet_arrow_and_duckdb_with_only_package_references()
+    {
+        package.AssertPacked();
+        foreach (var id in new[] { "Sluice.Arrow", "Sluice.Parquet", "Sluice.DuckDb", "Sluice.Warc" })
+        {
+            var nupkg = Nupkg.Read(package.PathOf(id));
+            Assert.Contains($"lib/net10.0/{id}.dll", nupkg.Files);
+            Assert.Contains("PACKAGE.md", nupkg.Files);
+            Assert.Contains(("Sluice", package.Version), nupkg.Dependencies);
+        }
+        Assert.Contains(("Apache.Arrow", "23.0.0"), Nupkg.Read(package.PathOf("Sluice.Arrow")).Dependencies);
+        Assert.Contains(("Sluice.Arrow", package.Version), Nupkg.Read(package.PathOf("Sluice.Parquet")).Dependencies);
+        Assert.Contains(("ParquetSharp", "25.0.1.2"), Nupkg.Read(package.PathOf("Sluice.Parquet")).Dependencies);
+        Assert.Contains(("DuckDB.NET.Data.Full", "1.5.6.1"), Nupkg.Read(package.PathOf("Sluice.DuckDb")).Dependencies);
+
+        string dir = Path.Combine(package.Root, "formats");
+        string project = Consumer.Write(dir, package, Consumer.Formats, ["Sluice", "Sluice.Parquet", "Sluice.DuckDb"], "<RuntimeIdentifier>linux-x64</RuntimeIdentifier>");
+        var build = await DotNet.RunAsync(dir, BuildTimeout, package.ConsumerEnvironment,
+            "build", project, "-c", "Release", "-o", Path.Combine(dir, "out"), "--disable-build-servers", "-nologo");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string data = Path.Combine(dir, "data");
+        Directory.CreateDirectory(data);
+        var run = await DotNet.RunAsync(dir, RunTimeout, package.ConsumerEnvironment, Path.Combine(dir, "out", "Consumer.dll"), data);
+        log.WriteLine(run.Output);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("exits 0 0 0; duckdb rows 2", run.Output);   // COLUMNAR and SLUICE are longer than 5
+        var back = File.ReadAllLines(Path.Combine(data, "back.jsonl")).Select(Row).OrderBy(r => r.Id).ToList();
+        Assert.Equal([(1, "HELLO", 5), (2, "COLUMNAR", 8), (3, "SLUICE", 6)], back);
+    }
+
+    [Fact]
     public Task An_image_classifier_outside_the_repository_runs_on_the_media_and_onnx_packages() =>
         RunClassifier("Sluice.Onnx", "classifier", gpuBuild: false);
 
