@@ -28,10 +28,11 @@ namespace Sluice.Arrow
         public override string Name => _stream ? "Arrow IPC stream" : "Arrow IPC file";
 
         /// <inheritdoc/>
-        public override IBatchFileReader OpenRead(string path, IReadOnlyList<string> columns)
+        public override string Extension => _stream ? ".arrows" : ".arrow";
+
+        /// <inheritdoc/>
+        public override IBatchFileReader OpenRead(System.IO.Stream stream, string name, IReadOnlyList<string> columns)
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
-            try
             {
                 if (!_stream)
                 {
@@ -45,17 +46,11 @@ namespace Sluice.Arrow
                 ArrowStreamReader reader = _stream ? new ArrowStreamReader(stream, leaveOpen: false) : new ArrowFileReader(stream, leaveOpen: false);
                 return new Reader(reader);
             }
-            catch
-            {
-                stream.Dispose();
-                throw;
-            }
         }
 
         /// <inheritdoc/>
-        public override IBatchFileWriter OpenWrite(string path, Schema schema)
+        public override IBatchFileWriter OpenWrite(System.IO.Stream stream, Schema schema)
         {
-            var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
             ArrowStreamWriter writer = _stream ? new ArrowStreamWriter(stream, schema, leaveOpen: false) : new ArrowFileWriter(stream, schema, leaveOpen: false);
             return new Writer(writer);
         }
@@ -126,6 +121,10 @@ namespace Sluice
             /// <summary>Records to an Arrow IPC file (or stream, for a <c>.arrows</c> path), <paramref name="batchRows"/> rows a batch.</summary>
             public static ISink<T> Arrow<T>(string path, int batchRows = 65_536) =>
                 new BatchFileSink<T>(ArrowIpcFormat.ForPath(path), path, batchRows);
+
+            /// <summary>Records to Arrow IPC files (or streams, for a <c>.arrows</c> path), batches and files cut as <paramref name="options"/> say.</summary>
+            public static ISink<T> Arrow<T>(string path, BatchSinkOptions options) =>
+                new BatchFileSink<T>(ArrowIpcFormat.ForPath(path), path, options);
         }
     }
 }

@@ -26,8 +26,21 @@ namespace Sluice.Parquet
         /// <summary>The zstd level (default 3, Arrow C++'s and DuckDB's; the levels above 10 are very slow).</summary>
         public int ZstdLevel { get; init; } = 3;
 
-        /// <summary>Rows per row group (default 122,880, DuckDB's).</summary>
+        /// <summary>The most rows in a row group (default 122,880, DuckDB's).</summary>
         public int RowGroupRows { get; init; } = 122_880;
+
+        /// <summary>
+        /// About how many bytes of (uncompressed, Arrow) data a row group holds (default 128 MiB): a row group ends at
+        /// whichever of this and <see cref="RowGroupRows"/> it reaches first, so wide rows (embeddings, images) do not make
+        /// row groups of gigabytes, which a reader must hold whole.
+        /// </summary>
+        public long RowGroupBytes { get; init; } = 128L << 20;
+
+        /// <summary>
+        /// Roll to a new file once a file holds this many bytes (null: one file; see <see cref="BatchSinkOptions.MaxFileBytes"/>
+        /// for the names). A file is rolled at the first row group boundary after it reaches the size.
+        /// </summary>
+        public long? MaxFileBytes { get; init; }
 
         /// <summary>Column statistics (min, max, null count) in the footer (default on).</summary>
         public bool Statistics { get; init; } = true;
@@ -51,30 +64,57 @@ namespace Sluice.Parquet
         public const int ReadBatchRows = 8192;
 
         /// <inheritdoc/>
+        public override string Extension => ".parquet";
+
+        /// <inheritdoc/>
+        public override IBatchFileReader OpenRead(Stream stream, string name, IReadOnlyList<string> columns)
+        {
+            CheckMagic(stream);
+            stream.Position = 0;
+            return Open((p, a) => new ParquetSharp.Arrow.FileReader(stream, p, a, leaveOpen: false), columns);
+        }
+
+        /// <inheritdoc/>
         public override IBatchFileReader OpenRead(string path, IReadOnlyList<string> columns)
         {
-            // Check the magic first: ParquetSharp's message for a file that is no Parquet is the C++ exception's text.
-            using (var probe = File.OpenRead(path))
-            {
-                Span<byte> head = stackalloc byte[4];
-                if (probe.Length < 12) throw new InvalidDataException($"too short for a Parquet file ({probe.Length} bytes)");
-                probe.ReadExactly(head);
-                if (!head.SequenceEqual("PAR1"u8)) throw new InvalidDataException("no Parquet signature (PAR1) at the start");
-                probe.Seek(-4, SeekOrigin.End);
-                probe.ReadExactly(head);
-                if (!head.SequenceEqual("PAR1"u8)) throw new InvalidDataException("no Parquet signature (PAR1) at the end: the file is cut short or still being written");
-            }
+            using (var probe = File.OpenRead(path)) CheckMagic(probe);
+            return Open((p, a) => new ParquetSharp.Arrow.FileReader(path, p, a), columns);
+        }
+
+        /// <summary>Checks the magic at both ends first: ParquetSharp's message for a file that is no Parquet is the C++ exception's text.</summary>
+        private static void CheckMagic(Stream probe)
+        {
+            Span<byte> head = stackalloc byte[4];
+            if (probe.Length < 12) throw new InvalidDataException($"too short for a Parquet file ({probe.Length} bytes)");
+            probe.Position = 0;
+            probe.ReadExactly(head);
+            if (!head.SequenceEqual("PAR1"u8)) throw new InvalidDataException("no Parquet signature (PAR1) at the start");
+            probe.Seek(-4, SeekOrigin.End);
+            probe.ReadExactly(head);
+            if (!head.SequenceEqual("PAR1"u8)) throw new InvalidDataException("no Parquet signature (PAR1) at the end: the file is cut short or still being written");
+        }
+
+        private static ReaderProperties ReadProperties() => ReaderProperties.WithMemoryPool(ReadPool);
+
+        private static ArrowReaderProperties ArrowReadProperties()
+        {
+            var arrow = ArrowReaderProperties.GetDefault();
+            // Batches of ReadBatchRows, not whole row groups: what a batch decodes into managed rows is bounded.
+            arrow.BatchSize = ReadBatchRows;
+            // No pre-buffering: with it, reading a 2.3 GB file held 2.5 GB resident (the column chunks of row groups ahead)
+            // and took 10-20 s; without, 0.8 GB at --memory-limit 512MB and 6 s (docs/columnar.md).
+            arrow.PreBuffer = false;
+            return arrow;
+        }
+
+        private static IBatchFileReader Open(Func<ReaderProperties, ArrowReaderProperties, ParquetSharp.Arrow.FileReader> open, IReadOnlyList<string> columns)
+        {
             ParquetSharp.Arrow.FileReader reader;
             try
             {
-                using var properties = ReaderProperties.WithMemoryPool(ReadPool);
-                using var arrow = ArrowReaderProperties.GetDefault();
-                // Batches of ReadBatchRows, not whole row groups: what a batch decodes into managed rows is bounded.
-                arrow.BatchSize = ReadBatchRows;
-                // No pre-buffering: with it, reading a 2.3 GB file held 2.5 GB resident (the column chunks of row groups ahead)
-                // and took 10-20 s; without, 0.8 GB at --memory-limit 512MB and 6 s (docs/columnar.md).
-                arrow.PreBuffer = false;
-                reader = new ParquetSharp.Arrow.FileReader(path, properties, arrow);
+                using var properties = ReadProperties();
+                using var arrow = ArrowReadProperties();
+                reader = open(properties, arrow);
             }
             catch (ParquetException e)
             {
@@ -119,6 +159,27 @@ namespace Sluice.Parquet
         /// <inheritdoc/>
         public override IBatchFileWriter OpenWrite(string path, Schema schema)
         {
+            using var properties = WriteProperties();
+            return new Writer(new ParquetSharp.Arrow.FileWriter(path, schema, properties), _options);
+        }
+
+        /// <inheritdoc/>
+        public override IBatchFileWriter OpenWrite(Stream stream, Schema schema)
+        {
+            using var properties = WriteProperties();
+            try
+            {
+                return new Writer(new ParquetSharp.Arrow.FileWriter(stream, schema, properties, leaveOpen: false), _options);
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+        }
+
+        private WriterProperties WriteProperties()
+        {
             using var builder = new WriterPropertiesBuilder();
             builder.Compression(_options.Compression switch
             {
@@ -128,9 +189,9 @@ namespace Sluice.Parquet
             });
             if (_options.Compression == ParquetCompression.Zstd) builder.CompressionLevel(_options.ZstdLevel);
             if (_options.Statistics) builder.EnableStatistics(); else builder.DisableStatistics();
+            builder.MaxRowGroupLength(_options.RowGroupRows);
             builder.MemoryPool(ReadPool); // jemalloc, as for reading (ReadPool)
-            using var properties = builder.Build();
-            return new Writer(new ParquetSharp.Arrow.FileWriter(path, schema, properties), _options.RowGroupRows);
+            return builder.Build();
         }
 
         private sealed class Reader : IBatchFileReader
@@ -167,14 +228,48 @@ namespace Sluice.Parquet
             }
         }
 
-        private sealed class Writer(ParquetSharp.Arrow.FileWriter writer, int rowGroupRows) : IBatchFileWriter
+        /// <summary>
+        /// Writes batches into buffered row groups, ending a group when it reaches RowGroupBytes of Arrow data (a batch is
+        /// split where the group fills) or RowGroupRows rows (Arrow C++ splits there itself).
+        /// </summary>
+        private sealed class Writer(ParquetSharp.Arrow.FileWriter writer, ParquetWriteOptions options) : IBatchFileWriter
         {
-            private bool _closed;
+            private bool _closed, _started;
+            private long _groupBytes, _groupRows;
 
             public ValueTask WriteAsync(RecordBatch batch, CancellationToken cancellationToken)
             {
-                writer.WriteRecordBatch(batch, rowGroupRows);
+                long bytes = ArrowBytes.Of(batch);
+                double perRow = batch.Length == 0 ? 0 : (double)bytes / batch.Length;
+                int offset = 0;
+                while (offset < batch.Length)
+                {
+                    if (!_started || _groupBytes >= options.RowGroupBytes || _groupRows >= options.RowGroupRows)
+                    {
+                        if (_started) writer.NewBufferedRowGroup();
+                        _started = true;
+                        _groupBytes = _groupRows = 0;
+                    }
+                    long room = perRow == 0 ? long.MaxValue : (long)Math.Ceiling((options.RowGroupBytes - _groupBytes) / perRow);
+                    int n = (int)Math.Clamp(Math.Min(room, options.RowGroupRows - _groupRows), 1, batch.Length - offset);
+                    if (offset == 0 && n == batch.Length) writer.WriteBufferedRecordBatch(batch);
+                    else
+                    {
+                        using var slice = Slice(batch, offset, n);
+                        writer.WriteBufferedRecordBatch(slice);
+                    }
+                    offset += n;
+                    _groupRows += n;
+                    _groupBytes += (long)(n * perRow);
+                }
                 return default;
+            }
+
+            private static RecordBatch Slice(RecordBatch batch, int offset, int length)
+            {
+                var columns = new IArrowArray[batch.ColumnCount];
+                for (int i = 0; i < columns.Length; i++) columns[i] = ArrowArrayFactory.Slice(batch.Column(i), offset, length);
+                return new RecordBatch(batch.Schema, columns, length);
             }
 
             public ValueTask FinishAsync(CancellationToken cancellationToken)
@@ -208,9 +303,24 @@ namespace Sluice
 
         extension(Sink)
         {
-            /// <summary>Records to a Parquet file, written under a temporary name and renamed when the run completes.</summary>
-            public static ISink<T> Parquet<T>(string path, ParquetWriteOptions? options = null) =>
-                new BatchFileSink<T>(options is null ? ParquetFormat.Default : new ParquetFormat(options), path, (options ?? new ParquetWriteOptions()).RowGroupRows);
+            /// <summary>
+            /// Records to a Parquet file (or files rolled by <see cref="ParquetWriteOptions.MaxFileBytes"/>; <c>s3://</c> too),
+            /// written under a temporary name and renamed when whole.
+            /// </summary>
+            public static ISink<T> Parquet<T>(string path, ParquetWriteOptions? options = null)
+            {
+                var o = options ?? new ParquetWriteOptions();
+                ArgumentOutOfRangeException.ThrowIfLessThan(o.RowGroupRows, 1, nameof(options));
+                ArgumentOutOfRangeException.ThrowIfLessThan(o.RowGroupBytes, 1, nameof(options));
+                // Batches of at most an eighth of a row group, so that groups end close to RowGroupBytes.
+                var batches = new BatchSinkOptions
+                {
+                    BatchRows = Math.Min(o.RowGroupRows, 65_536),
+                    BatchBytes = Math.Clamp(o.RowGroupBytes / 8, 1, 8L << 20),
+                    MaxFileBytes = o.MaxFileBytes,
+                };
+                return new BatchFileSink<T>(options is null ? ParquetFormat.Default : new ParquetFormat(options), path, batches);
+            }
         }
     }
 }

@@ -145,6 +145,7 @@ public sealed class Downloader : IDisposable
         return Classify(urlOrPath, out var uri, out var path) switch
         {
             Target.Http => SendAsync(HttpMethod.Get, uri!, urlOrPath, null, cancellationToken)!,
+            Target.Store => ReadObjectAsync(urlOrPath, cancellationToken),
             _ => ReadFileAsync(urlOrPath, path!, cancellationToken),
         };
     }
@@ -156,9 +157,15 @@ public sealed class Downloader : IDisposable
     public async ValueTask PutAsync(string urlOrPath, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(urlOrPath);
-        if (Classify(urlOrPath, out var uri, out var path) == Target.Http)
+        var target = Classify(urlOrPath, out var uri, out var path);
+        if (target == Target.Http)
         {
             await SendAsync(HttpMethod.Put, uri!, urlOrPath, body, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (target == Target.Store)
+        {
+            await WriteObjectAsync(urlOrPath, body, cancellationToken).ConfigureAwait(false);
             return;
         }
         string full = Path.GetFullPath(path!);
@@ -187,7 +194,7 @@ public sealed class Downloader : IDisposable
     /// <summary>Closes the pooled connections.</summary>
     public void Dispose() => _http.Dispose();
 
-    private enum Target { Http, File }
+    private enum Target { Http, File, Store }
 
     private static Target Classify(string urlOrPath, out Uri? uri, out string? path)
     {
@@ -208,9 +215,12 @@ public sealed class Downloader : IDisposable
             path = OperatingSystem.IsWindows() && file.Host.Length == 0 ? file.LocalPath : Uri.UnescapeDataString(file.AbsolutePath);
             return Target.File;
         }
-        int scheme = urlOrPath.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0 && urlOrPath.AsSpan(0, scheme).IndexOfAny(['/', '\\']) < 0)
-            throw new NotSupportedException($"'{urlOrPath}': only http, https and file URLs (or plain paths) are supported.");
+        if (ObjectStores.SchemeOf(urlOrPath) is { } scheme)
+        {
+            if (ObjectStores.IsRegistered(scheme)) return Target.Store;
+            if (scheme.Equals("s3", StringComparison.OrdinalIgnoreCase)) ObjectStores.For(urlOrPath); // says which package adds it
+            throw new NotSupportedException($"'{urlOrPath}': only http, https, file and object store (s3) URLs, or plain paths, are supported.");
+        }
         path = urlOrPath;
         return Target.File;
     }
@@ -248,6 +258,30 @@ public sealed class Downloader : IDisposable
                 throw new DownloadException($"'{urlOrPath}' failed after 1 attempt: reading it took longer than the Timeout of {Options.Timeout.TotalSeconds:0.###} s.", urlOrPath, 1, null, e);
             }
         }
+    }
+
+    /// <summary>An object (<c>s3://</c>) through its store, within MaxBytes and the attempt Timeout (the store retries requests).</summary>
+    private async ValueTask<Blob> ReadObjectAsync(string url, CancellationToken cancellationToken)
+    {
+        var store = ObjectStores.For(url)!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.Timeout);
+        try
+        {
+            return await store.ReadAllAsync(url, Options.MaxBytes, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DownloadException($"'{url}' failed: reading it took longer than the Timeout of {Options.Timeout.TotalSeconds:0.###} s.", url, 1, null, e);
+        }
+    }
+
+    private async ValueTask WriteObjectAsync(string url, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var store = ObjectStores.For(url)!;
+        await using var upload = store.Create(url);
+        await upload.Stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+        await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void CheckAllowed(string urlOrPath, string path)

@@ -67,8 +67,7 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>, IFileOutputWriter
     private readonly ByteBuffer _buffer;
     private readonly Utf8JsonWriter? _json;
     private readonly CsvRowWriter? _csv;
-    private readonly string _target;
-    private readonly string _partial;
+    private readonly OutputFile _output;
     private Stream? _stream;
     private long _buffered; // rows formatted into the buffer, not yet in the file
 
@@ -77,11 +76,8 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>, IFileOutputWriter
         _codec = codec;
         _flushBytes = flushBytes;
         _buffer = new ByteBuffer(Math.Min(flushBytes, 1 << 16) + 4096);
-        _target = Path.GetFullPath(file.Path);
-        _partial = OutputFiles.PartialPath(_target);
-        string? dir = Path.GetDirectoryName(_target);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        Stream stream = new FileStream(_partial, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
+        _output = OutputFile.Create(file.Path);
+        Stream stream = _output.OpenStream();
         // Fastest: gzip at level 1 keeps up with the pipeline; the files are a little larger than at level 6.
         _stream = file.Gzip ? new GZipStream(stream, CompressionLevel.Fastest) : stream;
 
@@ -118,7 +114,7 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>, IFileOutputWriter
         if (_stream is null) return;
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await CloseAsync().ConfigureAwait(false);
-        File.Move(_partial, _target, overwrite: true);
+        await _output.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -132,9 +128,10 @@ internal sealed class FileSinkWriter<T> : ISinkWriter<T>, IFileOutputWriter
         finally
         {
             await CloseAsync().ConfigureAwait(false);
-            // Not completed: the target keeps what it had; the rows written stay in the partial file, if any.
-            if (RowsInFile > 0) PartialPath = _partial;
-            else File.Delete(_partial);
+            // Not completed: the target keeps what it had; the rows written stay in the partial file, if any (an
+            // abandoned object upload leaves nothing, so none of its rows count as written).
+            PartialPath = await _output.AbandonAsync(keep: RowsInFile > 0).ConfigureAwait(false);
+            if (_output.IsRemote) RowsInFile = 0;
         }
     }
 

@@ -56,7 +56,7 @@ internal sealed class FileSource<T> : ISource<T>
     {
         ArgumentNullException.ThrowIfNull(context);
         var codec = context.RequireCodec();
-        var files = PathGlob.Expand(_pathsOrGlobs).Select(p => FileSpec.Of(p, _format, forWriting: false)).ToList();
+        var files = InputFile.Expand(_pathsOrGlobs).Select(f => (f, FileSpec.Of(f.Path, _format, forWriting: false))).ToList();
         return new FileSourceReader<T>(files, context, codec, BufferSize, MaxRecordBytes);
     }
 }
@@ -66,7 +66,7 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>, IInputProgress
 {
     private static readonly byte[] s_bom = [0xEF, 0xBB, 0xBF];
 
-    private readonly List<FileSpec> _files;
+    private readonly List<(InputFile Input, FileSpec Spec)> _files;
     private readonly SourceContext<T> _context;
     private readonly RowCodec<T> _codec;
     private readonly int _maxRecordBytes;
@@ -75,13 +75,14 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>, IInputProgress
     private RowParser<T>? _parser;
     private int _next;
     private Stream? _stream;
-    private FileStream? _file;   // the file under _stream (a GZipStream's base): its position is the progress
+    private Stream? _file;       // the file under _stream (a GZipStream's base): its position is the progress
+    private long _fileLength;
     private long _doneBytes;     // sizes of the files read to their end
     private byte[] _buffer;
     private int _start, _end;
     private bool _eof, _bomPending;
 
-    public FileSourceReader(List<FileSpec> files, SourceContext<T> context, RowCodec<T> codec, int bufferSize, int maxRecordBytes)
+    public FileSourceReader(List<(InputFile Input, FileSpec Spec)> files, SourceContext<T> context, RowCodec<T> codec, int bufferSize, int maxRecordBytes)
     {
         _files = files;
         _context = context;
@@ -89,10 +90,10 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>, IInputProgress
         _maxRecordBytes = maxRecordBytes;
         _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(bufferSize, 16));
         long total = 0;
-        foreach (var f in files)
+        foreach (var (f, _) in files)
         {
-            try { total += new FileInfo(f.Path).Length; }
-            catch (IOException) { total = -1; break; }
+            if (f.Length < 0) { total = -1; break; }
+            total += f.Length;
         }
         TotalBytes = total;
     }
@@ -151,9 +152,9 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>, IInputProgress
 
     private void OpenNext()
     {
-        var file = _files[_next++];
-        var fileStream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read,
-                                        bufferSize: file.Gzip ? 1 << 16 : 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var (input, file) = _files[_next++];
+        var fileStream = input.Open(bufferSize: file.Gzip ? 1 << 16 : 0);
+        _fileLength = input.Length;
         Stream stream = fileStream;
         Volatile.Write(ref _file, fileStream);
         // GZipStream reads concatenated members and checks each CRC, but a file cut short (no trailer) just
@@ -173,12 +174,7 @@ internal sealed class FileSourceReader<T> : ISourceReader<T>, IInputProgress
     {
         var stream = _stream;
         _stream = null;
-        if (Interlocked.Exchange(ref _file, null) is { } file)
-        {
-            long length = 0;
-            try { length = file.Length; } catch (ObjectDisposedException) { }
-            Interlocked.Add(ref _doneBytes, length);
-        }
+        if (Interlocked.Exchange(ref _file, null) is not null) Interlocked.Add(ref _doneBytes, Math.Max(0, _fileLength));
         if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
     }
 
