@@ -69,8 +69,8 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         });
     }
 
-    /// <summary>Format packages that register themselves with the core when an assembly references them (Sluice.FileFormats).</summary>
-    internal static readonly string[] FormatRegistrations = ["Sluice.Arrow.ArrowFiles", "Sluice.Parquet.ParquetFiles", "Sluice.Warc.WarcFiles"];
+    /// <summary>Format and object store packages that register themselves with the core when an assembly references them (FileFormats, ObjectStores).</summary>
+    internal static readonly string[] FormatRegistrations = ["Sluice.Arrow.ArrowFiles", "Sluice.Parquet.ParquetFiles", "Sluice.Warc.WarcFiles", "Sluice.S3.S3Storage"];
 
     // The source half of a result: diagnostics (and their locations) are left out so they do not invalidate it.
     private sealed record SourceSpec(string ClassName, string? Namespace, string Accessibility, PipelineModel? Model, Plan? Plan,

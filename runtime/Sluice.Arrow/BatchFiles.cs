@@ -262,7 +262,7 @@ public sealed class BatchFileSink<T>(BatchFileFormat format, string path, BatchS
             _schema = ArrowColumns.SchemaOf(codec);
             _names = new FileNames(target, format.Extension);
             _pending = new T[options.BatchRows];
-            _batchLimit = Math.Min(options.BatchRows, 1024); // until a batch has measured the rows' size
+            _batchLimit = Math.Min(options.BatchRows, 64); // a small first batch measures the rows' size
             OpenFile();
         }
 

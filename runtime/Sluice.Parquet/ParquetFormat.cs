@@ -229,8 +229,11 @@ namespace Sluice.Parquet
         }
 
         /// <summary>
-        /// Writes batches into buffered row groups, ending a group when it reaches RowGroupBytes of Arrow data (a batch is
-        /// split where the group fills) or RowGroupRows rows (Arrow C++ splits there itself).
+        /// Writes batches into buffered row groups, starting a new group before a batch that would take the group past
+        /// RowGroupBytes of Arrow data (the Parquet sink makes batches of an eighth of that, so groups end within an eighth of
+        /// it); RowGroupRows is Arrow C++'s max_row_group_length, which splits a batch itself. Batches are not sliced here: a
+        /// slice shares its parent's buffers, and releasing the exported slice after the parent crashed Apache.Arrow's
+        /// C exporter (NullReferenceException in CArrowArrayExporter.ReleaseArray).
         /// </summary>
         private sealed class Writer(ParquetSharp.Arrow.FileWriter writer, ParquetWriteOptions options) : IBatchFileWriter
         {
@@ -240,36 +243,22 @@ namespace Sluice.Parquet
             public ValueTask WriteAsync(RecordBatch batch, CancellationToken cancellationToken)
             {
                 long bytes = ArrowBytes.Of(batch);
-                double perRow = batch.Length == 0 ? 0 : (double)bytes / batch.Length;
-                int offset = 0;
-                while (offset < batch.Length)
+                if (!_started || (_groupBytes > 0 && _groupBytes + bytes > options.RowGroupBytes))
                 {
-                    if (!_started || _groupBytes >= options.RowGroupBytes || _groupRows >= options.RowGroupRows)
-                    {
-                        if (_started) writer.NewBufferedRowGroup();
-                        _started = true;
-                        _groupBytes = _groupRows = 0;
-                    }
-                    long room = perRow == 0 ? long.MaxValue : (long)Math.Ceiling((options.RowGroupBytes - _groupBytes) / perRow);
-                    int n = (int)Math.Clamp(Math.Min(room, options.RowGroupRows - _groupRows), 1, batch.Length - offset);
-                    if (offset == 0 && n == batch.Length) writer.WriteBufferedRecordBatch(batch);
-                    else
-                    {
-                        using var slice = Slice(batch, offset, n);
-                        writer.WriteBufferedRecordBatch(slice);
-                    }
-                    offset += n;
-                    _groupRows += n;
-                    _groupBytes += (long)(n * perRow);
+                    if (_started) writer.NewBufferedRowGroup();
+                    _started = true;
+                    _groupBytes = _groupRows = 0;
+                }
+                writer.WriteBufferedRecordBatch(batch);
+                _groupBytes += bytes;
+                _groupRows += batch.Length;
+                if (_groupRows >= options.RowGroupRows)
+                {
+                    // Arrow C++ has started a group of its own at the row limit; count from there.
+                    _groupRows %= options.RowGroupRows;
+                    _groupBytes = _groupRows == 0 ? 0 : bytes * _groupRows / Math.Max(1, batch.Length);
                 }
                 return default;
-            }
-
-            private static RecordBatch Slice(RecordBatch batch, int offset, int length)
-            {
-                var columns = new IArrowArray[batch.ColumnCount];
-                for (int i = 0; i < columns.Length; i++) columns[i] = ArrowArrayFactory.Slice(batch.Column(i), offset, length);
-                return new RecordBatch(batch.Schema, columns, length);
             }
 
             public ValueTask FinishAsync(CancellationToken cancellationToken)

@@ -82,6 +82,42 @@ internal static class PathGlob
         return p == pattern.Length;
     }
 
+    /// <summary>
+    /// Whether an object key (<c>data/2024/a.parquet</c>) matches a glob without braces, '/'-separated as a path is:
+    /// <c>*</c> and <c>?</c> within one segment, <c>**</c> any number of segments.
+    /// </summary>
+    public static bool IsKeyMatch(string pattern, string key)
+    {
+        var p = pattern.Split('/');
+        var k = key.Split('/');
+        return MatchSegments(p, 0, k, 0);
+
+        static bool MatchSegments(string[] p, int i, string[] k, int j)
+        {
+            while (i < p.Length)
+            {
+                if (p[i] == "**")
+                {
+                    if (i == p.Length - 1) return j < k.Length;
+                    for (int skip = j; skip < k.Length; skip++)
+                        if (MatchSegments(p, i + 1, k, skip)) return true;
+                    return false;
+                }
+                if (j == k.Length || !IsMatch(p[i], k[j])) return false;
+                i++;
+                j++;
+            }
+            return j == k.Length;
+        }
+    }
+
+    /// <summary>The part of a key glob before its first wildcard or brace (the prefix to list).</summary>
+    public static string KeyPrefix(string glob)
+    {
+        int at = glob.AsSpan().IndexOfAny("*?{");
+        return at < 0 ? glob : glob[..at];
+    }
+
     /// <summary>"a/{b,c}/*.{csv,jsonl}" gives the four patterns without braces.</summary>
     public static IEnumerable<string> ExpandBraces(string pattern)
     {
