@@ -343,10 +343,11 @@ public sealed class BatchFileSink<T>(BatchFileFormat format, string path, BatchS
             if (_closed) return;
             await FlushAsync(cancellationToken).ConfigureAwait(false);
             // The last file is written even when empty when it is the only one: an empty result is a valid file.
-            if (_fileRows > 0 || _fileIndex == 0) await CommitFileAsync(cancellationToken).ConfigureAwait(false);
+            bool last = _fileRows > 0 || _fileIndex == 0;
+            if (last) await CommitFileAsync(cancellationToken).ConfigureAwait(false);
             else await AbandonFileAsync(keep: false).ConfigureAwait(false);
             _closed = true;
-            if (_options.MaxFileBytes is not null) _names.DeleteStale(_fileIndex + (_fileRows > 0 || _fileIndex == 0 ? 1 : 0));
+            if (_options.MaxFileBytes is not null) _names.DeleteStale(_fileIndex + (last ? 1 : 0));
         }
 
         private async ValueTask AbandonFileAsync(bool keep)

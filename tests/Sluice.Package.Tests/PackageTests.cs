@@ -114,7 +114,7 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
     public async Task The_format_packages_give_the_host_parquet_arrow_and_duckdb_with_only_package_references()
     {
         package.AssertPacked();
-        foreach (var id in new[] { "Sluice.Arrow", "Sluice.Parquet", "Sluice.DuckDb", "Sluice.Warc" })
+        foreach (var id in new[] { "Sluice.Arrow", "Sluice.Parquet", "Sluice.DuckDb", "Sluice.Warc", "Sluice.S3" })
         {
             var nupkg = Nupkg.Read(package.PathOf(id));
             Assert.Contains($"lib/net10.0/{id}.dll", nupkg.Files);
@@ -125,6 +125,7 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
         Assert.Contains(("Sluice.Arrow", package.Version), Nupkg.Read(package.PathOf("Sluice.Parquet")).Dependencies);
         Assert.Contains(("ParquetSharp", "25.0.1.2"), Nupkg.Read(package.PathOf("Sluice.Parquet")).Dependencies);
         Assert.Contains(("DuckDB.NET.Data.Full", "1.5.6.1"), Nupkg.Read(package.PathOf("Sluice.DuckDb")).Dependencies);
+        Assert.Contains(("AWSSDK.S3", "4.1.0.1"), Nupkg.Read(package.PathOf("Sluice.S3")).Dependencies);
 
         string dir = Path.Combine(package.Root, "formats");
         string project = Consumer.Write(dir, package, Consumer.Formats, ["Sluice", "Sluice.Parquet", "Sluice.DuckDb"], "<RuntimeIdentifier>linux-x64</RuntimeIdentifier>");

@@ -159,6 +159,23 @@ public class FileSinkTests
     }
 
     [Fact]
+    public async Task Object_store_urls_without_their_package_name_the_package_and_other_schemes_are_refused()
+    {
+        // This test assembly does not reference Sluice.S3.
+        var input = Assert.Throws<NotSupportedException>(() => Source.JsonLines<Item>("s3://bucket/in/*.jsonl").Open(new SourceContext<Item>(Codec)));
+        Assert.Contains("'s3://bucket/in/*.jsonl': s3:// URLs are read and written by the Sluice.S3 package; add a reference to it", input.Message);
+        var output = Assert.Throws<NotSupportedException>(() => Sink.JsonLines<Item>("s3://bucket/out.jsonl").Open(new SinkContext<Item>(Codec)));
+        Assert.Contains("Sluice.S3", output.Message);
+        var other = Assert.Throws<NotSupportedException>(() => Source.JsonLines<Item>("gs://bucket/in.jsonl").Open(new SourceContext<Item>(Codec)));
+        Assert.Contains("no object store serves gs:// URLs", other.Message);
+        var http = Assert.Throws<NotSupportedException>(() => Source.JsonLines<Item>("https://example.com/in.jsonl").Open(new SourceContext<Item>(Codec)));
+        Assert.Contains("fetch them in a stage with Downloader", http.Message);
+        using var downloader = new Downloader();
+        var get = await Assert.ThrowsAsync<NotSupportedException>(async () => (await downloader.GetAsync("s3://bucket/x.bin")).Dispose());
+        Assert.Contains("Sluice.S3 package", get.Message);
+    }
+
+    [Fact]
     public async Task The_parent_directory_is_created_and_the_description_is_the_path()
     {
         using var dir = new TempDir();
