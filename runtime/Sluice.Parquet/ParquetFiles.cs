@@ -1,6 +1,6 @@
 namespace Sluice.Parquet;
 
-/// <summary>Adds <c>.parquet</c> to <see cref="Source.Files{T}"/>, <see cref="Sink.File{T}"/> and the host's --input/--output.</summary>
+/// <summary>Adds <c>.parquet</c> to <see cref="Source.Files{T}"/>, <see cref="Sink.File{T}(string)"/> and the host's --input/--output.</summary>
 public static class ParquetFiles
 {
     /// <summary>Registers the format (the Sluice generator calls this from the module initializer of an assembly that references this package).</summary>
@@ -11,5 +11,6 @@ public static class ParquetFiles
         public IReadOnlyList<string> Extensions { get; } = [".parquet"];
         public ISource<T> OpenSource<T>(IReadOnlyList<string> pathsOrGlobs) => Source.Parquet<T>([.. pathsOrGlobs]);
         public ISink<T> OpenSink<T>(string path) => Sink.Parquet<T>(path);
+        public ISink<T> OpenSink<T>(string path, long? maxFileBytes) => Sink.Parquet<T>(path, new ParquetWriteOptions { MaxFileBytes = maxFileBytes });
     }
 }

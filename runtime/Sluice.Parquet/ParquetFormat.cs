@@ -20,6 +20,8 @@ namespace Sluice.Parquet
     /// <summary>Options of a Parquet sink.</summary>
     public sealed record ParquetWriteOptions
     {
+        internal static ParquetWriteOptions DefaultOptions { get; } = new();
+
         /// <summary>Page compression (default snappy).</summary>
         public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
 
@@ -38,7 +40,8 @@ namespace Sluice.Parquet
 
         /// <summary>
         /// Roll to a new file once a file holds this many bytes (null: one file; see <see cref="BatchSinkOptions.MaxFileBytes"/>
-        /// for the names). A file is rolled at the first row group boundary after it reaches the size.
+        /// for the names). A file is rolled at the first row group boundary after it reaches the size, and row groups are
+        /// kept to a quarter of it (<see cref="RowGroupBytes"/> is lowered when larger), so files end within about a quarter.
         /// </summary>
         public long? MaxFileBytes { get; init; }
 
@@ -298,9 +301,11 @@ namespace Sluice
             /// </summary>
             public static ISink<T> Parquet<T>(string path, ParquetWriteOptions? options = null)
             {
-                var o = options ?? new ParquetWriteOptions();
+                var o = options ?? ParquetWriteOptions.DefaultOptions;
                 ArgumentOutOfRangeException.ThrowIfLessThan(o.RowGroupRows, 1, nameof(options));
                 ArgumentOutOfRangeException.ThrowIfLessThan(o.RowGroupBytes, 1, nameof(options));
+                // Files roll at row group boundaries: groups of at most a quarter of the file size end files within a quarter of it.
+                if (o.MaxFileBytes is { } max && o.RowGroupBytes > max / 4) o = o with { RowGroupBytes = Math.Max(1, max / 4) };
                 // Batches of at most an eighth of a row group, so that groups end close to RowGroupBytes.
                 var batches = new BatchSinkOptions
                 {
@@ -308,7 +313,7 @@ namespace Sluice
                     BatchBytes = Math.Clamp(o.RowGroupBytes / 8, 1, 8L << 20),
                     MaxFileBytes = o.MaxFileBytes,
                 };
-                return new BatchFileSink<T>(options is null ? ParquetFormat.Default : new ParquetFormat(options), path, batches);
+                return new BatchFileSink<T>(ReferenceEquals(o, ParquetWriteOptions.DefaultOptions) ? ParquetFormat.Default : new ParquetFormat(o), path, batches);
             }
         }
     }

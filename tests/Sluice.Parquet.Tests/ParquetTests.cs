@@ -186,6 +186,25 @@ public sealed class HostFormatTests : IDisposable
         Assert.Equal(0, await Items.RunAsync(["--input", arrow, "--output", jsonl, "--quiet"]));
         Assert.Equal(2000, File.ReadAllLines(jsonl).Length);
     }
+
+    [Fact]
+    public async Task Max_file_size_rolls_a_folder_output_and_is_refused_for_json_lines()
+    {
+        string input = Path.Combine(_dir, "in.jsonl");
+        File.WriteAllLines(input, ItemData.Make(4_000).Select(it => System.Text.Json.JsonSerializer.Serialize(it with { Embedding = Enumerable.Range(0, 64).Select(k => (float)(it.Id % 1000 + k)).ToArray() },
+            new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } })));
+        string outDir = Path.Combine(_dir, "rolled") + "/";
+        Assert.Equal(0, await Items.RunAsync(["--input", input, "--output", outDir + "part-00000.parquet", "--max-file-size", "256KiB", "--quiet"]));
+        var parts = Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.True(parts.Count >= 2, string.Join(", ", parts));
+        Assert.Equal(parts.Select((_, i) => $"part-{i:D5}.parquet"), parts);
+        Assert.Equal(4_000L, Convert.ToInt64(ParquetTests.Query($"SELECT count(DISTINCT id) FROM read_parquet('{outDir}*.parquet')")[0][0]));
+
+        Assert.Equal(HostExitCode.Failed, await Items.RunAsync(["--input", input, "--output", Path.Combine(_dir, "x.jsonl"), "--max-file-size", "1MB", "--quiet"]));
+        Assert.False(File.Exists(Path.Combine(_dir, "x.jsonl")));
+        var e = Assert.Throws<NotSupportedException>(() => Sink.File<ItemOut>(Path.Combine(_dir, "x.jsonl"), 1_000_000));
+        Assert.Contains("a file size to roll at (--max-file-size) is for Parquet and Arrow outputs", e.Message);
+    }
 }
 
 /// <summary>Binary columns: Parquet BLOB into pooled blobs, and out again, with DuckDB checking the bytes.</summary>

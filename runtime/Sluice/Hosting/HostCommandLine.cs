@@ -33,7 +33,8 @@ internal sealed record HostSettings(
     int? MorselSize,
     IReadOnlyList<KeyValuePair<string, string>> Settings,
     ProgressMode Progress,
-    string? Report)
+    string? Report,
+    long? MaxFileBytes = null)
 {
     /// <summary>The pipeline options these settings describe; unset options keep their defaults.</summary>
     public PipelineOptions ToPipelineOptions()
@@ -84,6 +85,14 @@ internal sealed class HostCommandLine
         Description = "Budget for payload bytes in flight, such as 512MB, 1.5GB, 2GiB or 1048576 (B/KB/MB/GB/TB are 1000-based, KiB/MiB/GiB/TiB 1024-based). Default: unbounded.",
         HelpName = "SIZE",
         CustomParser = ParseMemoryLimit,
+    };
+
+    private readonly Option<long?> _maxFileSize = new("--max-file-size")
+    {
+        Description = "Roll Parquet and Arrow output to a new file once one holds this many bytes, such as 512MB or 1GiB " +
+                      "(with --output out/: out/part-00000.parquet, out/part-00001.parquet, ...). Default: one file.",
+        HelpName = "SIZE",
+        CustomParser = r => ParseSize(r, "--max-file-size"),
     };
 
     private readonly Option<FailedRowsLimit?> _maxFailedRows = new("--max-failed-rows")
@@ -142,7 +151,7 @@ internal sealed class HostCommandLine
     {
         Root = new RootCommand(description)
         {
-            _input, _output, _workers, _memoryLimit, _maxFailedRows, _deadLetter, _ordered, _quiet, _morselSize, _set, _progress, _report,
+            _input, _output, _workers, _memoryLimit, _maxFileSize, _maxFailedRows, _deadLetter, _ordered, _quiet, _morselSize, _set, _progress, _report,
         };
         // The host runs the pipeline itself; this action only marks "run" apart from --help and --version.
         Root.SetAction(static _ => 0);
@@ -171,14 +180,17 @@ internal sealed class HostCommandLine
         parse.GetValue(_morselSize),
         parse.GetValue(_set) ?? [],
         parse.GetValue(_progress),
-        parse.GetValue(_report));
+        parse.GetValue(_report),
+        parse.GetValue(_maxFileSize));
 
-    private static long? ParseMemoryLimit(ArgumentResult result)
+    private static long? ParseMemoryLimit(ArgumentResult result) => ParseSize(result, "--memory-limit");
+
+    private static long? ParseSize(ArgumentResult result, string option)
     {
         var text = SingleToken(result);
         if (text is null) return null;
         if (MemorySize.TryParse(text, out var bytes)) return bytes;
-        result.AddError($"--memory-limit: '{text}' is not a size. Use a positive number of bytes or a number with a unit, such as 512MB, 1.5GB, 2GiB or 1048576.");
+        result.AddError($"{option}: '{text}' is not a size. Use a positive number of bytes or a number with a unit, such as 512MB, 1.5GB, 2GiB or 1048576.");
         return null;
     }
 

@@ -41,7 +41,7 @@ public static partial class PipelineHost
 {
     /// <summary>
     /// Parses <paramref name="args"/>, runs the pipeline made by <paramref name="create"/> from the
-    /// <c>--input</c> files (<see cref="Source.Files{T}"/>) to the <c>--output</c> file (<see cref="Sink.File{T}"/>),
+    /// <c>--input</c> files (<see cref="Source.Files{T}"/>) to the <c>--output</c> file (<see cref="Sink.File{T}(string)"/>),
     /// shows progress and a summary on standard error, and returns the process exit code (see <see cref="HostExitCode"/>).
     /// </summary>
     /// <param name="create">Makes the pipeline from the options the command line describes (the generated <c>Create</c>).</param>
@@ -53,12 +53,20 @@ public static partial class PipelineHost
     /// <summary>The host on <paramref name="console"/>, reading and writing files.</summary>
     internal static Task<int> RunAsync<TIn, TOut>(Func<PipelineOptions?, Pipeline<TIn, TOut>> create, string[] args, HostConsole console,
                                                   CancellationToken cancellationToken = default)
-        => RunAsync(create, args, console, static inputs => Source.Files<TIn>([.. inputs]), static output => Sink.File<TOut>(output), cancellationToken);
+        => RunAsync(create, args, console, static inputs => Source.Files<TIn>([.. inputs]), static (output, maxFileBytes) => Sink.File<TOut>(output, maxFileBytes),
+                    cancellationToken);
 
     /// <summary>The host on <paramref name="console"/> with the source and sink made by the given factories (tests use memory).</summary>
-    internal static async Task<int> RunAsync<TIn, TOut>(
+    internal static Task<int> RunAsync<TIn, TOut>(
         Func<PipelineOptions?, Pipeline<TIn, TOut>> create, string[] args, HostConsole console,
         Func<IReadOnlyList<string>, ISource<TIn>> openSource, Func<string, ISink<TOut>> openSink, CancellationToken cancellationToken = default)
+        => RunAsync(create, args, console, openSource, (output, maxFileBytes) => maxFileBytes is null ? openSink(output)
+               : throw new NotSupportedException("--max-file-size: this program's output is not a file format that rolls."), cancellationToken);
+
+    /// <summary>The host with a sink factory that takes the size to roll output files at (--max-file-size).</summary>
+    internal static async Task<int> RunAsync<TIn, TOut>(
+        Func<PipelineOptions?, Pipeline<TIn, TOut>> create, string[] args, HostConsole console,
+        Func<IReadOnlyList<string>, ISource<TIn>> openSource, Func<string, long?, ISink<TOut>> openSink, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(args);
@@ -101,7 +109,7 @@ public static partial class PipelineHost
 
     private static async Task<int> RunParsedAsync<TIn, TOut>(
         Func<PipelineOptions?, Pipeline<TIn, TOut>> create, HostSettings settings, HostConsole console,
-        Func<IReadOnlyList<string>, ISource<TIn>> openSource, Func<string, ISink<TOut>> openSink, CancellationToken cancellationToken)
+        Func<IReadOnlyList<string>, ISource<TIn>> openSource, Func<string, long?, ISink<TOut>> openSink, CancellationToken cancellationToken)
     {
         Pipeline<TIn, TOut> pipeline;
         try { pipeline = create(settings.ToPipelineOptions()); }
@@ -121,7 +129,7 @@ public static partial class PipelineHost
             settings = settings with { Output = output };
         }
         ISink<TOut> sink;
-        try { sink = openSink(output); }
+        try { sink = openSink(output, settings.MaxFileBytes); }
         catch (Exception e) { return Failed(console, $"output '{settings.Output}': {Unwrap(e).Message}", e); }
 
         using var cancellation = new HostCancellation(cancellationToken, console.HandleSignals, console.StopNow);

@@ -1,7 +1,7 @@
 namespace Sluice;
 
 /// <summary>
-/// A file format another package adds to <see cref="Source.Files{T}"/>, <see cref="Sink.File{T}"/> and the host's
+/// A file format another package adds to <see cref="Source.Files{T}"/>, <see cref="Sink.File{T}(string)"/> and the host's
 /// <c>--input</c>/<c>--output</c>, by extension (Sluice.Parquet: <c>.parquet</c>; Sluice.Arrow: <c>.arrow</c>, <c>.arrows</c>).
 /// </summary>
 public interface IFileFormatProvider
@@ -14,6 +14,14 @@ public interface IFileFormatProvider
 
     /// <summary>Records to this file.</summary>
     ISink<T> OpenSink<T>(string path);
+
+    /// <summary>
+    /// Records to this file, rolled to numbered files beside it (or in its folder) once one holds
+    /// <paramref name="maxFileBytes"/>; a format written as one file refuses a size.
+    /// </summary>
+    ISink<T> OpenSink<T>(string path, long? maxFileBytes) =>
+        maxFileBytes is null ? OpenSink<T>(path)
+        : throw new NotSupportedException($"'{path}': this format is written as one file; a file size to roll at (--max-file-size) is for Parquet and Arrow outputs.");
 }
 
 /// <summary>

@@ -16,13 +16,23 @@ public static partial class Sink
     /// Writes rows to a file whose format follows its extension (.jsonl, .ndjson, .csv, optionally .gz; .parquet, .arrow and
     /// .arrows with the Sluice.Parquet and Sluice.Arrow packages).
     /// </summary>
-    public static ISink<T> File<T>(string path)
+    public static ISink<T> File<T>(string path) => File<T>(path, null);
+
+    /// <summary>
+    /// As <see cref="File{T}(string)"/>, rolling to a new file once one holds <paramref name="maxFileBytes"/> (Parquet and
+    /// Arrow: <c>part-00000.parquet</c>, <c>part-00001.parquet</c>, ...; JSON Lines and CSV are one file and refuse a size).
+    /// </summary>
+    public static ISink<T> File<T>(string path, long? maxFileBytes)
     {
         CheckPath(path);
-        if (FileFormats.For(path) is { } provider) return provider.OpenSink<T>(path);
+        if (maxFileBytes is < 1) throw new ArgumentOutOfRangeException(nameof(maxFileBytes), "A file size to roll at is at least 1 byte.");
+        if (FileFormats.For(path) is { } provider) return provider.OpenSink<T>(path, maxFileBytes);
         if (FileFormats.PackageFor(path) is { } package)
             throw new NotSupportedException($"'{path}': {System.IO.Path.GetExtension(path)} files are written by the {package} package; add a reference to it.");
-        return new FileSink<T>(FileSpec.Of(path, null, forWriting: true));
+        var spec = FileSpec.Of(path, null, forWriting: true);
+        if (maxFileBytes is not null)
+            throw new NotSupportedException($"'{path}': JSON Lines and CSV outputs are one file; a file size to roll at (--max-file-size) is for Parquet and Arrow outputs.");
+        return new FileSink<T>(spec);
     }
 
     private static string CheckPath(string path) =>
