@@ -54,6 +54,7 @@ namespace Sluice.DuckDb
             private readonly int[] _ordinals;           // per codec column: the result's column, or -1
             private readonly object?[][] _values;       // per result column: this batch's values
             private readonly bool[] _used;              // per result column: whether a codec column reads it (only those are fetched)
+            private readonly List<int> _failed = [];   // rows of this batch the codec could not build
             private readonly T[] _rows = new T[BatchRows];
             private int _count, _at, _built;
             private long _read;
@@ -115,14 +116,18 @@ namespace Sluice.DuckDb
                     }
                     if (_count == 0) return false;
                     if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>()) System.Array.Clear(_rows);
+                    _failed.Clear();
                     try
                     {
                         _built = _codec.ReadColumns(this, _count, _rows);
+                        // A row that failed built no record: the blobs read for it belong to nobody else.
+                        foreach (int row in _failed) DisposeBlobs(row);
                     }
                     catch (RowFormatException e)
                     {
                         _context.BadRow($"{_description} (rows {_read + 1:N0}-{_read + _count:N0})", e.Message, null);
                         _built = 0;
+                        for (int row = 0; row < _count; row++) DisposeBlobs(row);
                     }
                     _at = 0;
                     _read += _count;
@@ -147,8 +152,21 @@ namespace Sluice.DuckDb
 
             public bool IsNull(int column, int row) => _ordinals[column] >= 0 && _values[_ordinals[column]][row] is null;
 
-            public void RowFailed(int row, RowFormatException error) =>
+            public void RowFailed(int row, RowFormatException error)
+            {
+                _failed.Add(row);
                 _context.BadRow($"{_description} (row {_read + row + 1:N0})", error.Message, null);
+            }
+
+            private void DisposeBlobs(int row)
+            {
+                foreach (var column in _values)
+                    if (column[row] is Blob blob)
+                    {
+                        blob.Dispose();
+                        column[row] = null;
+                    }
+            }
 
             public ReadOnlySpan<TValue> Read<TValue>(int column)
             {

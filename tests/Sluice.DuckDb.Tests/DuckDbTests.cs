@@ -117,6 +117,18 @@ public sealed class DuckDbTests : IDisposable
     }
 
     [Fact]
+    public async Task Rows_that_fail_at_the_source_give_their_blobs_back()
+    {
+        // Every tenth row has no text, which Doc needs: it fails where it is read, with its attachment already in a blob.
+        string query = "SELECT i::BIGINT AS id, CASE WHEN i % 10 = 0 THEN NULL ELSE 'w ' || i END AS text, encode(repeat('x', 1000)) AS attachment FROM range(3000) t(i)";
+        var result = await Docs.Create().RunAsync(Source.Query<Doc>(query), Sink.Null<DocOut>());
+        Assert.Equal(2700, result.RowsWritten);
+        Assert.Equal(300, result.Metrics.RowsFailed);
+        Assert.True(result.Metrics.PeakBytesInFlight > 0, "the blobs were not counted by the budget");
+        Assert.Equal(0, result.Metrics.BytesInFlight);
+    }
+
+    [Fact]
     public void A_query_without_a_column_the_record_needs_names_it()
     {
         var e = Assert.Throws<InvalidDataException>(() => Source.Query<Sale>("SELECT 'x' AS region, 1::BIGINT AS orders").Open(new SourceContext<Sale>(null)));
