@@ -60,6 +60,23 @@ namespace Sluice
     }
 
     /// <summary>
+    /// Declares an array property a fixed-size list of <c>size</c> items (<c>[FixedSize(384)] float[] Embedding</c>):
+    /// Parquet and Arrow outputs write it as <c>fixed_size_list&lt;T, size&gt;</c>, and a row whose array has another
+    /// length is a bad row (dead-lettered, naming the column and both lengths) when it is read or written. On a
+    /// positional record, put it on the parameter or with <c>[property: FixedSize(...)]</c>. A property that is no
+    /// array, or a size below 1, is a compile-time error (SLU0015).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
+    public sealed class FixedSizeAttribute : Attribute
+    {
+        /// <summary>Declares the list's item count, <paramref name="size"/> (at least 1).</summary>
+        public FixedSizeAttribute(int size) => Size = size;
+
+        /// <summary>The number of items every row's array holds.</summary>
+        public int Size { get; }
+    }
+
+    /// <summary>
     /// A stage that computes one column named after the method (or, for a batch stage, one column per
     /// <c>Span&lt;T&gt;</c> parameter). Parameters bind to columns by name (case-insensitive), or to
     /// resources, <c>PipelineContext</c> and <c>CancellationToken</c> by type.

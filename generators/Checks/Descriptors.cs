@@ -70,6 +70,10 @@ internal static class Descriptors
         "Two resources of one type",
         "Resources '{0}' and '{1}' both make {2}; stage parameters bind resources by type, so keep one");
 
+    public static readonly DiagnosticDescriptor BadFixedSize = Error("SLU0015",
+        "Invalid fixed-size list",
+        "{0}.{1}: [FixedSize({2})] {3}");
+
     public static readonly DiagnosticDescriptor UnusedStage = Warning("SLU1001",
         "Stage result is never read",
         "Stage '{0}' computes column '{1}', which no later stage and no output property reads; the stage is not run");
@@ -104,6 +108,7 @@ internal static class Descriptors
         "SLU0012" => PayloadAcrossExplode,
         "SLU0013" => RecordNotConstructible,
         "SLU0014" => DuplicateResource,
+        "SLU0015" => BadFixedSize,
         "SLU1001" => UnusedStage,
         "SLU1002" => NoCodec,
         "SLU1003" => AsyncWithoutCancellation,

@@ -612,6 +612,38 @@ internal sealed class Parser
         };
     }
 
+    /// <summary>
+    /// A property's [FixedSize(n)] (on the property or its constructor parameter): n, or 0 when it has none. SLU0015 for a
+    /// property that is no array of numbers, or n below 1.
+    /// </summary>
+    private readonly HashSet<string> _fixedSizeReported = new();
+
+    private int FixedSize(INamedTypeSymbol record, IPropertySymbol property, IMethodSymbol? ctor)
+    {
+        var parameter = ctor?.Parameters.FirstOrDefault(x => string.Equals(x.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+        foreach (var attributes in new[] { property.GetAttributes(), parameter?.GetAttributes() ?? ImmutableArray<AttributeData>.Empty })
+            foreach (var a in attributes)
+            {
+                if (a.AttributeClass?.ToDisplayString() != "Sluice.FixedSizeAttribute" || a.ConstructorArguments.Length != 1) continue;
+                int size = a.ConstructorArguments[0].Value is int n ? n : 0;
+                var location = a.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? property.Locations.FirstOrDefault();
+                bool numbers = property.Type is IArrayTypeSymbol { Rank: 1 } array
+                               && array.ElementType.SpecialType is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Int32
+                                   or SpecialType.System_Int64 or SpecialType.System_Int16 or SpecialType.System_Byte or SpecialType.System_SByte
+                                   or SpecialType.System_UInt16 or SpecialType.System_UInt32 or SpecialType.System_UInt64 or SpecialType.System_Boolean;
+                if (!numbers)
+                    Report(Descriptors.BadFixedSize, location, Short(record), property.Name, size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                           $"applies to arrays of numbers or bools (float[], int[], ...), not {Short(property.Type)}");
+                else if (size < 1)
+                    Report(Descriptors.BadFixedSize, location, Short(record), property.Name, size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                           "needs a size of at least 1");
+                else return size;
+                if (!_fixedSizeReported.Add(record.ToDisplayString() + "." + property.Name)) _diagnostics.RemoveAt(_diagnostics.Count - 1); // once, when input and output are one type
+                return 0;
+            }
+        return 0;
+    }
+
     // ImagePath -> image_path, URLPath -> url_path, Top5Scores -> top5_scores.
     private static string Separated(string name, char separator)
     {
@@ -665,7 +697,7 @@ internal sealed class Parser
         var props = forOutput ? OutputProperties(type) : all;
         var models = props.Select(p => new PropertyModel(p.Name, Type(p.Type),
             Required: p.Type.IsValueType ? p.Type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T : p.NullableAnnotation != NullableAnnotation.Annotated,
-            Settable: IsSettable(p), FileName: FileName(p, ctor, _naming))).ToList();
+            Settable: IsSettable(p), FileName: FileName(p, ctor, _naming), FixedSize: FixedSize(type, p, ctor))).ToList();
         var ctorArgs = new List<int>();
         bool canConstruct = ctor is not null || type.IsValueType;
         string? problem = canConstruct ? null : ConstructionProblem(type, all);

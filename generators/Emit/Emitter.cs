@@ -816,7 +816,8 @@ internal sealed class Emitter
         _w.Line($"private static readonly {G}ColumnInfo[] s_columns =");
         _w.Line("{");
         for (int i = 0; i < props.Length; i++)
-            _w.Line($"    new({Str(FileName(props[i]))}, typeof({props[i].Type.TypeOfName}), {(props[i].Required && Fillable(i) ? "true" : "false")}, {(props[i].Read && Fillable(i) ? "true" : "false")}),");
+            _w.Line($"    new({Str(FileName(props[i]))}, typeof({props[i].Type.TypeOfName}), {(props[i].Required && Fillable(i) ? "true" : "false")}, {(props[i].Read && Fillable(i) ? "true" : "false")})" +
+                    (props[i].FixedSize > 0 ? $" {{ FixedSize = {props[i].FixedSize} }}," : ","));
         _w.Line("};");
         _w.Line($"private static readonly {G}JsonColumnNames s_names = {G}JsonColumnNames.Named(new string[] {{ {string.Join(", ", props.Select(p => Str(FileName(p))))} }}, new string[] {{ {string.Join(", ", props.Select(p => Str(p.Name)))} }});");
         _w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{G}ColumnInfo> Columns => s_columns;");
@@ -854,10 +855,13 @@ internal sealed class Emitter
             string read = p.Type.Codec switch
             {
                 CodecKind.Enum => $"{G}ColumnValue.ReadJsonEnum<{p.Type.ElementName}>(ref reader, {key})",
+                CodecKind.Array when p.FixedSize > 0 => $"{G}ColumnValue.FixedSize({G}ColumnValue.ReadJsonArray<{p.Type.ElementName}>(ref reader, {key}), {p.FixedSize}, {key})",
                 CodecKind.Array => $"{G}ColumnValue.ReadJsonArray<{p.Type.ElementName}>(ref reader, {key})",
                 _ => $"{G}ColumnValue.ReadJson<{p.Type.Name}>(ref reader, {key})",
             };
-            _w.Line(p.Required ? $"case {i}: __p{i} = {NotNull(p, read, key)}; __h{i} = true; break;" : $"case {i}: __p{i} = {read}; break;");
+            // An optional array (declared nullable, or an unread input column) may be null in the file.
+            string optional = p.Type.Codec == CodecKind.Array ? read + "!" : read;
+            _w.Line(p.Required ? $"case {i}: __p{i} = {NotNull(p, read, key)}; __h{i} = true; break;" : $"case {i}: __p{i} = {optional}; break;");
         }
         _w.Line("default: reader.Skip(); break;");
         _w.Close();
@@ -889,7 +893,7 @@ internal sealed class Emitter
                 CodecKind.Array => $"row.GetArray<{p.Type.ElementName}>({i})",
                 _ => $"row.Get<{p.Type.Name}>({i})",
             };
-            reads.Add(NotNull(p, read, key));
+            reads.Add(p.Required || p.Type.Codec != CodecKind.Array ? NotNull(p, read, key) : read + "!");
         }
         _w.Line($"return {Construct(record, i => reads[i])};");
         _w.Close();
@@ -914,6 +918,17 @@ internal sealed class Emitter
             _w.Line("public override bool HasPayloads => true;");
             _w.Open($"public override void DisposePayloads(in {type} row)");
             foreach (var p in payloads) _w.Line(p.Type.IsReferenceType ? $"row.{p.Name}?.Dispose();" : $"row.{p.Name}.Dispose();");
+            _w.Close();
+        }
+
+        var fixedSize = Enumerable.Range(0, props.Length).Where(i => props[i].FixedSize > 0).ToList();
+        if (fixedSize.Count > 0)
+        {
+            _w.Line("public override bool ChecksRows => true;");
+            _w.Open($"public override {G}RowFormatException? CheckRow(in {type} row)");
+            foreach (int i in fixedSize)
+                _w.Line($"if (row.{props[i].Name} is {{ }} __a{i} && __a{i}.Length != {props[i].FixedSize}) return {G}RowFormatException.WrongLength({Str(FileName(props[i]))}, {props[i].FixedSize}, __a{i}.Length);");
+            _w.Line("return null;");
             _w.Close();
         }
 
@@ -957,6 +972,8 @@ internal sealed class Emitter
             else
             {
                 _w.Line($"{p.Type.Name} __v{i} = __c{i}.IsEmpty ? default! : __c{i}[__i];");
+                if (p.FixedSize > 0)
+                    _w.Line($"if ({G}ColumnValue.WrongSize(__v{i}, {p.FixedSize})) {{ reader.RowFailed(__i, {G}RowFormatException.WrongLength({key}, {p.FixedSize}, __v{i}!.Length)); continue; }}");
             }
         }
         _w.Line($"rows[__k++] = {Construct(record, i => read.Contains(i) ? $"__v{i}" : "default!")};");

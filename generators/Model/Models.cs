@@ -49,7 +49,7 @@ internal sealed record StageModel(
 
 internal sealed record ResourceModel(string Method, TypeRef Type, bool TakesContext, bool IsAsyncDisposable);
 
-internal sealed record PropertyModel(string Name, TypeRef Type, bool Required, bool Settable, string FileName = "", bool Read = true); // FileName: its column's name in files; Read: a stage or the output reads it
+internal sealed record PropertyModel(string Name, TypeRef Type, bool Required, bool Settable, string FileName = "", bool Read = true, int FixedSize = 0); // FileName: its column's name in files; Read: a stage or the output reads it; FixedSize: [FixedSize(n)], 0 when none
 
 /// <summary>A record type: its properties and how to construct it.</summary>
 internal sealed record RecordModel(

@@ -16,7 +16,12 @@ public static class ArrowColumns
     {
         var builder = new Schema.Builder();
         foreach (var c in codec.Columns)
-            builder.Field(f => f.Name(c.Name).DataType(ArrowTypeOf(c.Type, c.Name)).Nullable(c.IsNullable || c.ElementType is not null));
+        {
+            var type = c.FixedSize is int size && c.ElementType is { } element
+                ? new FixedSizeListType(new Field("item", ArrowTypeOf(element, c.Name), nullable: true), size)
+                : ArrowTypeOf(c.Type, c.Name);
+            builder.Field(f => f.Name(c.Name).DataType(type).Nullable(c.IsNullable || c.ElementType is not null));
+        }
         return builder.Build();
     }
 
@@ -59,13 +64,17 @@ public static class ArrowColumns
     public static int FromBatch<T>(RowCodec<T> codec, RecordBatch batch, Span<T> rows, string source, Action<int, RowFormatException> rowFailed)
     {
         var reader = new BatchReader(codec.Columns, batch, source, rowFailed);
+        bool built = false;
         try
         {
-            return codec.ReadColumns(reader, batch.Length, rows);
+            int n = codec.ReadColumns(reader, batch.Length, rows);
+            built = true;
+            return n;
         }
         finally
         {
-            reader.Return();
+            // Blobs read for rows that built no record (a row that failed, or a batch that failed) belong to nobody else.
+            reader.DisposeOrphanedBlobs(all: !built);
         }
     }
 
@@ -151,6 +160,13 @@ public static class ArrowColumns
             if (typeof(TValue) == typeof(ulong)) return new UInt64Array(Values(values), ArrowBuffer.Empty, values.Length, 0, 0);
             // The common reference and nullable columns, typed (no boxing).
             if (typeof(TValue) == typeof(string) && type is StringType) return Strings(Cast<TValue, string?>(values));
+            if (type is FixedSizeListType fixedList)
+            {
+                if (typeof(TValue) == typeof(float[])) return FixedLists<float>(Cast<TValue, float[]?>(values), fixedList, (b, n) => new FloatArray(b, ArrowBuffer.Empty, n, 0, 0));
+                if (typeof(TValue) == typeof(double[])) return FixedLists<double>(Cast<TValue, double[]?>(values), fixedList, (b, n) => new DoubleArray(b, ArrowBuffer.Empty, n, 0, 0));
+                if (typeof(TValue) == typeof(int[])) return FixedLists<int>(Cast<TValue, int[]?>(values), fixedList, (b, n) => new Int32Array(b, ArrowBuffer.Empty, n, 0, 0));
+                if (typeof(TValue) == typeof(long[])) return FixedLists<long>(Cast<TValue, long[]?>(values), fixedList, (b, n) => new Int64Array(b, ArrowBuffer.Empty, n, 0, 0));
+            }
             if (typeof(TValue) == typeof(float[]) && type is ListType) return PrimitiveLists<float, FloatType>(Cast<TValue, float[]?>(values), FloatType.Default, (b, n) => new FloatArray(b, ArrowBuffer.Empty, n, 0, 0));
             if (typeof(TValue) == typeof(double[]) && type is ListType) return PrimitiveLists<double, DoubleType>(Cast<TValue, double[]?>(values), DoubleType.Default, (b, n) => new DoubleArray(b, ArrowBuffer.Empty, n, 0, 0));
             if (typeof(TValue) == typeof(int[]) && type is ListType) return PrimitiveLists<int, Int32Type>(Cast<TValue, int[]?>(values), Int32Type.Default, (b, n) => new Int32Array(b, ArrowBuffer.Empty, n, 0, 0));
@@ -201,19 +217,45 @@ public static class ArrowColumns
             var validity = new ArrowBuffer.BitmapBuilder(values.Length);
             long total = 0;
             foreach (var v in values) if (v is not null) total += v.Length;
-            var data = new TItem[total];
+            var bytes = new byte[total * Unsafe.SizeOf<TItem>()];
+            var data = MemoryMarshal.Cast<byte, TItem>(bytes.AsSpan());
             int at = 0, nulls = 0;
             offsets.Append(0);
             foreach (var v in values)
             {
                 if (v is null) nulls++;
-                else { v.CopyTo(data, at); at += v.Length; }
+                else { v.CopyTo(data[at..]); at += v.Length; }
                 validity.Append(v is not null);
                 offsets.Append(at);
             }
-            var child = items(new ArrowBuffer(MemoryMarshal.AsBytes(data.AsSpan()).ToArray()), at);
+            var child = items(new ArrowBuffer(bytes), at);
             var listType = new ListType(new Field("item", itemType, nullable: true));
             return new ListArray(listType, values.Length, offsets.Build(), child, nulls == 0 ? ArrowBuffer.Empty : validity.Build(), nulls, 0);
+        }
+
+        /// <summary>
+        /// fixed_size_list&lt;primitive, n&gt;: every row's n values copied into one buffer (a null row holds n zeros and is
+        /// null in the validity bitmap); no offsets. A row of another length throws (sinks check rows before, see
+        /// <see cref="RowCodec{T}.CheckRow"/>).
+        /// </summary>
+        private static FixedSizeListArray FixedLists<TItem>(ReadOnlySpan<TItem[]?> values, FixedSizeListType type, Func<ArrowBuffer, int, IArrowArray> items)
+            where TItem : unmanaged
+        {
+            int size = type.ListSize;
+            var bytes = new byte[(long)values.Length * size * Unsafe.SizeOf<TItem>()];
+            var data = MemoryMarshal.Cast<byte, TItem>(bytes.AsSpan());
+            var validity = new ArrowBuffer.BitmapBuilder(values.Length);
+            int nulls = 0;
+            for (int i = 0; i < values.Length; i++)
+            {
+                var v = values[i];
+                if (v is null) nulls++;
+                else if (v.Length != size) throw RowFormatException.WrongLength("(column)", size, v.Length);
+                else v.CopyTo(data.Slice(i * size, size));
+                validity.Append(v is not null);
+            }
+            var child = items(new ArrowBuffer(bytes), values.Length * size);
+            return new FixedSizeListArray(type, values.Length, child, nulls == 0 ? ArrowBuffer.Empty : validity.Build(), nulls, 0);
         }
 
         private static ArrowBuffer Values<TValue>(ReadOnlySpan<TValue> values) =>
@@ -267,6 +309,28 @@ public static class ArrowColumns
                     var child = BuildObjects(items, list.ValueDataType);
                     return new ListArray(list, values.Count, offsets.Build(), child, nulls == 0 ? ArrowBuffer.Empty : validity.Build(), nulls, 0);
                 }
+                case FixedSizeListType fixedList:
+                {
+                    var validity = new ArrowBuffer.BitmapBuilder(values.Count);
+                    var items = new List<object?>();
+                    int nulls = 0;
+                    foreach (var v in values)
+                    {
+                        if (v is System.Array a)
+                        {
+                            if (a.Length != fixedList.ListSize) throw RowFormatException.WrongLength("(column)", fixedList.ListSize, a.Length);
+                            foreach (var item in a) items.Add(item);
+                        }
+                        else
+                        {
+                            nulls++;
+                            for (int k = 0; k < fixedList.ListSize; k++) items.Add(null);
+                        }
+                        validity.Append(v is not null);
+                    }
+                    var child = BuildObjects(items, fixedList.ValueDataType);
+                    return new FixedSizeListArray(fixedList, values.Count, child, nulls == 0 ? ArrowBuffer.Empty : validity.Build(), nulls, 0);
+                }
                 default:
                     throw new NotSupportedException($"Arrow type {type.Name} cannot be written from records.");
             }
@@ -317,9 +381,24 @@ public static class ArrowColumns
 
         public bool IsNull(int column, int row) => _arrays[column] is { } a && a.IsNull(row);
 
-        public void RowFailed(int row, RowFormatException error) => _rowFailed(row, error);
+        private List<int>? _failedRows;
+        private List<Blob?[]>? _blobColumns;
 
-        public void Return() { }
+        public void RowFailed(int row, RowFormatException error)
+        {
+            (_failedRows ??= []).Add(row);
+            _rowFailed(row, error);
+        }
+
+        public void DisposeOrphanedBlobs(bool all)
+        {
+            if (_blobColumns is null) return;
+            foreach (var column in _blobColumns)
+            {
+                if (all) foreach (var b in column) b?.Dispose();
+                else if (_failedRows is not null) foreach (int row in _failedRows) column[row]?.Dispose();
+            }
+        }
 
         public ReadOnlySpan<TValue> Read<TValue>(int column)
         {
@@ -341,6 +420,13 @@ public static class ArrowColumns
             if (typeof(TValue) == typeof(double[]) && array is ListArray { Values: DoubleArray dv } dl) return Cast<double[]?, TValue>(Lists(dl, dv.Values));
             if (typeof(TValue) == typeof(int[]) && array is ListArray { Values: Int32Array iv } il) return Cast<int[]?, TValue>(Lists(il, iv.Values));
             if (typeof(TValue) == typeof(long[]) && array is ListArray { Values: Int64Array lv } ll) return Cast<long[]?, TValue>(Lists(ll, lv.Values));
+            if (array is FixedSizeListArray fixedList)
+            {
+                if (typeof(TValue) == typeof(float[]) && fixedList.Values is FloatArray ffv) return Cast<float[]?, TValue>(FixedLists(fixedList, ffv.Values));
+                if (typeof(TValue) == typeof(double[]) && fixedList.Values is DoubleArray fdv) return Cast<double[]?, TValue>(FixedLists(fixedList, fdv.Values));
+                if (typeof(TValue) == typeof(int[]) && fixedList.Values is Int32Array fiv) return Cast<int[]?, TValue>(FixedLists(fixedList, fiv.Values));
+                if (typeof(TValue) == typeof(long[]) && fixedList.Values is Int64Array flv) return Cast<long[]?, TValue>(FixedLists(fixedList, flv.Values));
+            }
             if (typeof(TValue) == typeof(bool) && array is BooleanArray bools)
             {
                 var flags = new bool[bools.Length];
@@ -350,6 +436,7 @@ public static class ArrowColumns
             var values = new TValue[array.Length];
             for (int i = 0; i < values.Length; i++)
                 values[i] = array.IsNull(i) ? default! : (TValue)Convert(array, i, typeof(TValue))!;
+            if (values is Blob?[] blobs) (_blobColumns ??= []).Add(blobs);
             return values;
         }
 
@@ -364,7 +451,27 @@ public static class ArrowColumns
             var result = new TItem[]?[list.Length];
             var offsets = list.ValueOffsets;
             for (int i = 0; i < result.Length; i++)
-                result[i] = list.IsNull(i) ? null : items[offsets[i]..offsets[i + 1]].ToArray();
+            {
+                if (list.IsNull(i)) continue;
+                var row = GC.AllocateUninitializedArray<TItem>(offsets[i + 1] - offsets[i]);
+                items[offsets[i]..offsets[i + 1]].CopyTo(row);
+                result[i] = row;
+            }
+            return result;
+        }
+
+        /// <summary>Each row's n values of a fixed_size_list&lt;primitive, n&gt; column as an array (one allocation and one copy a row).</summary>
+        private static TItem[]?[] FixedLists<TItem>(FixedSizeListArray list, ReadOnlySpan<TItem> items) where TItem : struct
+        {
+            int size = ((FixedSizeListType)list.Data.DataType).ListSize;
+            var result = new TItem[]?[list.Length];
+            for (int i = 0; i < result.Length; i++)
+            {
+                if (list.IsNull(i)) continue;
+                var row = GC.AllocateUninitializedArray<TItem>(size);
+                items.Slice((list.Offset + i) * size, size).CopyTo(row);
+                result[i] = row;
+            }
             return result;
         }
 

@@ -233,7 +233,7 @@ public sealed class BatchFileSink<T>(BatchFileFormat format, string path, BatchS
     public string Description => path;
 
     /// <inheritdoc/>
-    public ISinkWriter<T> Open(SinkContext<T> context) => new Writer(format, path, _options, context.RequireCodec());
+    public ISinkWriter<T> Open(SinkContext<T> context) => new Writer(format, path, _options, context);
 
     private sealed class Writer : ISinkWriter<T>, IFileOutputWriter
     {
@@ -251,8 +251,12 @@ public sealed class BatchFileSink<T>(BatchFileFormat format, string path, BatchS
         private int _fileIndex;
         private bool _closed;
 
-        public Writer(BatchFileFormat format, string target, BatchSinkOptions options, RowCodec<T> codec)
+        private readonly SinkContext<T> _context;
+
+        public Writer(BatchFileFormat format, string target, BatchSinkOptions options, SinkContext<T> context)
         {
+            _context = context;
+            var codec = context.RequireCodec();
             ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchRows, 1);
             ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchBytes, 1);
             if (options.MaxFileBytes is < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxFileBytes must be at least 1 byte.");
@@ -289,11 +293,41 @@ public sealed class BatchFileSink<T>(BatchFileFormat format, string path, BatchS
             }
         }
 
+        private string? RowJson(in T row)
+        {
+            try
+            {
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                using (var json = new System.Text.Json.Utf8JsonWriter(buffer)) _codec.WriteJson(json, in row);
+                return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return null;
+            }
+        }
+
         private long FileBytes => _counter?.Written ?? new FileInfo(_output!.PartialPath!).Length;
 
         public async ValueTask WriteAsync(ReadOnlyMemory<T> rows, CancellationToken cancellationToken)
         {
             if (_closed) throw new ObjectDisposedException(nameof(BatchFileSink<T>), "The sink is already complete.");
+            if (_codec.ChecksRows)
+            {
+                // Rows that break what the record declares (a fixed-size list of another length) are bad rows; the others go on.
+                for (int i = 0; i < rows.Length; i++)
+                {
+                    if (_codec.CheckRow(in rows.Span[i]) is { } problem)
+                    {
+                        _context.BadRow(_names.For(_fileIndex), problem.Message, RowJson(rows.Span[i]));
+                        if (_codec.HasPayloads) _codec.DisposePayloads(in rows.Span[i]);
+                        continue;
+                    }
+                    _pending[_count++] = rows.Span[i];
+                    if (_count >= _batchLimit) await FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                return;
+            }
             while (!rows.IsEmpty)
             {
                 int n = Math.Min(rows.Length, _batchLimit - _count);

@@ -163,22 +163,36 @@ namespace Sluice.Parquet
         public override IBatchFileWriter OpenWrite(string path, Schema schema)
         {
             using var properties = WriteProperties();
-            return new Writer(new ParquetSharp.Arrow.FileWriter(path, schema, properties), _options);
+            using var arrow = ArrowWriteProperties();
+            return new Writer(new ParquetSharp.Arrow.FileWriter(path, schema, properties, arrow), _options);
         }
 
         /// <inheritdoc/>
         public override IBatchFileWriter OpenWrite(Stream stream, Schema schema)
         {
             using var properties = WriteProperties();
+            using var arrow = ArrowWriteProperties();
             try
             {
-                return new Writer(new ParquetSharp.Arrow.FileWriter(stream, schema, properties, leaveOpen: false), _options);
+                return new Writer(new ParquetSharp.Arrow.FileWriter(stream, schema, properties, arrow, leaveOpen: false), _options);
             }
             catch
             {
                 stream.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// Arrow's writer properties. The Arrow schema is not stored in the file (ARROW:schema): with it, a fixed_size_list
+        /// column with null rows could not be read back by Arrow C++ ("Expected all lists to be of size=3 but index 1 had
+        /// size=0": Parquet keeps a null list as an empty one). Parquet itself has no fixed-size list, so the file holds a
+        /// LIST (DuckDB reads FLOAT[]); a reader whose record declares [FixedSize] checks each row's length.
+        /// </summary>
+        private static ArrowWriterProperties ArrowWriteProperties()
+        {
+            using var builder = new ArrowWriterPropertiesBuilder();
+            return builder.Build();
         }
 
         private WriterProperties WriteProperties()

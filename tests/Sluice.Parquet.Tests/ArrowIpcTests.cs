@@ -41,12 +41,15 @@ public sealed class ArrowIpcTests : IDisposable
         throw new DirectoryNotFoundException("the repository root (Pipelines.sln) above the test's folder");
     }
 
-    private JsonElement ReadWithJavaScript(string file)
+    private JsonElement ReadWithJavaScript(string file) => ReadWithJavaScript(file, _dir);
+
+    /// <summary>The Arrow IPC file's fields (name:type) and rows as npm apache-arrow reads them.</summary>
+    internal static JsonElement ReadWithJavaScript(string file, string workDir)
     {
         string tools = ToolsDir();
         if (!File.Exists(Path.Combine(tools, "node_modules", "apache-arrow", "package.json")))
             Assert.Fail($"npm apache-arrow is missing in {tools}; run scripts/setup-columnar.sh.");
-        string script = Path.Combine(_dir, "read.js");
+        string script = Path.Combine(workDir, "read.js");
         File.WriteAllText(script, Script);
         var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(script);

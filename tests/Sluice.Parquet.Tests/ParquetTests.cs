@@ -243,4 +243,17 @@ public sealed class BinaryColumnTests : IDisposable
         var line = File.ReadLines(jsonl).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).First(e => e.GetProperty("id").GetString() == "clip3");
         Assert.Equal(3 * 97, Convert.FromBase64String(line.GetProperty("audio").GetString()!).Length);
     }
+
+    [Fact]
+    public async Task Rows_that_fail_where_they_are_read_give_their_blobs_back()
+    {
+        // Every fifth clip has no id, which Clip needs: the row fails where it is read, its audio already in a blob.
+        string input = Path.Combine(_dir, "some-bad.parquet");
+        ParquetTests.Execute($"COPY (SELECT CASE WHEN i % 5 = 0 THEN NULL ELSE 'clip' || i END AS id, encode(repeat('x', 2000)) AS audio FROM range(500) t(i)) TO '{input}' (FORMAT PARQUET)");
+        var result = await Clips.Create().RunAsync(Source.Parquet<Clip>(input), Sink.Null<ClipOut>());
+        Assert.Equal(400, result.RowsWritten);
+        Assert.Equal(100, result.Metrics.RowsFailed);
+        Assert.True(result.Metrics.PeakBytesInFlight > 0, "the blobs were not counted by the budget");
+        Assert.Equal(0, result.Metrics.BytesInFlight);
+    }
 }

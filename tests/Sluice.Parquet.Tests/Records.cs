@@ -65,3 +65,22 @@ public static partial class Clips
     [Stage] static int Size(Blob audio) => audio.Length;
     [Stage] static int Checksum(Blob audio) { int sum = 0; foreach (byte b in audio.Span) sum = sum * 31 + b; return sum; }
 }
+
+/// <summary>Fixed-size lists: a 4-float embedding and 3 token ids (nullable).</summary>
+public sealed record Vec(long Id, [FixedSize(4)] float[] Embedding, [FixedSize(3)] int[]? Tokens);
+public sealed record VecOut(long Id, [FixedSize(4)] float[] Embedding, [FixedSize(3)] int[]? Tokens, float Sum);
+
+[Pipeline(typeof(Vec), typeof(VecOut))]
+public static partial class Vecs
+{
+    [Stage] static float Sum(float[] embedding) => embedding.Sum();
+}
+
+/// <summary>The same columns as plain lists (any length), to feed rows of the wrong length.</summary>
+public sealed record LooseVec(long Id, float[] Embedding, int[]? Tokens);
+
+[Pipeline(typeof(LooseVec), typeof(VecOut))]
+public static partial class LooseToFixed
+{
+    [Stage] static float Sum(float[] embedding) => embedding.Sum();
+}

@@ -113,7 +113,7 @@ internal sealed class Executor<TIn, TOut> : IPlanInfo
         string? partialOutput = null;
         try
         {
-            writer = sink.Open(new SinkContext<TOut>(_plan.OutputCodec ?? RowCodec<TOut>.Default));
+            writer = sink.Open(new SinkContext<TOut>(_plan.OutputCodec ?? RowCodec<TOut>.Default, _run.SinkRowFailed));
             _writer = writer;
             _reader = source.Open(new SourceContext<TIn>(_plan.InputCodec ?? RowCodec<TIn>.Default, _run.SourceRowFailed));
             if (_reader is IInputProgress progress && progress.TotalBytes > 0) _run.Metrics.Input = progress;

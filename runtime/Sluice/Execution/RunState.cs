@@ -60,6 +60,17 @@ internal sealed class RunState
         Count("source", nameof(RowFormatException), full, raw ?? "");
     }
 
+    /// <summary>A row the sink could not write (a fixed-size list of another length): dead-lettered as the sink's failure.</summary>
+    public void SinkRowFailed(string location, string message, string? raw)
+    {
+        string full = $"{location}: {message}";
+        DeadLetter.Write("sink", nameof(RowFormatException), full, w =>
+        {
+            if (raw is null) w.WriteNullValue(); else w.WriteRawValue(raw);
+        });
+        Count("sink", nameof(RowFormatException), full, raw ?? "");
+    }
+
     private void Count(string stage, string type, string message, string row)
     {
         long failed = Interlocked.Increment(ref Metrics.RowsFailedValue);

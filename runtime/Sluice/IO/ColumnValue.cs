@@ -26,6 +26,16 @@ public static partial class ColumnValue
 
     /// <summary>Writes a property with an array of scalars.</summary>
     public static partial void WriteJsonArray<T>(Utf8JsonWriter writer, string name, T[]? values);
+
+    /// <summary>
+    /// A value read for a <c>[FixedSize(size)]</c> column: <paramref name="values"/> when it is null or has
+    /// <paramref name="size"/> items; else throws <see cref="RowFormatException"/> naming the column and both lengths.
+    /// </summary>
+    public static T[]? FixedSize<T>(T[]? values, int size, string column) =>
+        WrongSize(values, size) ? throw RowFormatException.WrongLength(column, size, values!.Length) : values;
+
+    /// <summary>Whether <paramref name="values"/> is an array of another length than <paramref name="size"/> (null is not).</summary>
+    public static bool WrongSize<T>(T[]? values, int size) => values is not null && values.Length != size;
 }
 
 /// <summary>One CSV data row whose fields were mapped to a codec's column order (from the header).</summary>

@@ -95,8 +95,24 @@ public interface ISinkWriter<T> : IAsyncDisposable
 /// <summary>What a sink writer gets from the run.</summary>
 public sealed class SinkContext<T>
 {
-    /// <summary>Creates a context.</summary>
-    public SinkContext(RowCodec<T>? codec) => Codec = codec;
+    private readonly Action<string, string, string?>? _badRow;
+
+    /// <summary>Creates a context (the runtime does this; tests may too).</summary>
+    public SinkContext(RowCodec<T>? codec, Action<string, string, string?>? badRow = null)
+    {
+        Codec = codec;
+        _badRow = badRow;
+    }
+
+    /// <summary>
+    /// Reports a row the sink cannot write (<paramref name="location"/> like "out.parquet", the problem, the row as text):
+    /// it counts as a failed row and is dead-lettered; the other rows are written. Without a run attached it throws.
+    /// </summary>
+    public void BadRow(string location, string message, string? raw)
+    {
+        if (_badRow is null) throw new InvalidDataException($"{location}: {message}");
+        _badRow(location, message, raw);
+    }
 
     /// <summary>The codec for <typeparamref name="T"/>.</summary>
     public RowCodec<T>? Codec { get; }
@@ -120,6 +136,12 @@ public sealed record ColumnInfo(string Name, Type Type, bool Required, bool Read
 
     /// <summary>Whether the column may hold nulls: a nullable value type, or a reference type the record does not require.</summary>
     public bool IsNullable => Nullable.GetUnderlyingType(Type) is not null || (!Type.IsValueType && !Required);
+
+    /// <summary>
+    /// For an array property declared <c>[FixedSize(n)]</c>, n: every row's array has n items (Arrow's
+    /// <c>fixed_size_list&lt;T, n&gt;</c>); null for a list of any length.
+    /// </summary>
+    public int? FixedSize { get; init; }
 }
 
 /// <summary>
@@ -191,6 +213,15 @@ public abstract class RowCodec<T>
     /// <summary>Disposes <paramref name="row"/>'s payload columns (a file sink, after it wrote the row: nothing else holds it then).</summary>
     public virtual void DisposePayloads(in T row) { }
 
+    /// <summary>Whether <see cref="CheckRow"/> checks anything: the record declares what its rows must hold (fixed-size lists).</summary>
+    public virtual bool ChecksRows => false;
+
+    /// <summary>
+    /// Checks what the record declares of a row before it is written (each fixed-size list column has its size): null
+    /// when it holds, else the problem naming the column. The run makes a row that fails a bad row and writes the others.
+    /// </summary>
+    public virtual RowFormatException? CheckRow(in T row) => null;
+
     /// <summary>Hands <paramref name="rows"/> to <paramref name="writer"/> column by column (columnar formats: Parquet, Arrow).</summary>
     public virtual void WriteColumns(ReadOnlySpan<T> rows, IColumnWriter writer) =>
         throw new NotSupportedException($"{typeof(T).Name} has no columnar codec; rebuild with the current Sluice generator.");
@@ -215,4 +246,8 @@ public sealed class RowFormatException(string column, string message) : FormatEx
 
     /// <summary>A null where the record needs a value.</summary>
     public static RowFormatException Null(string column) => new(column, "is null, but the record's property is not nullable");
+
+    /// <summary>A fixed-size list column whose array has another length.</summary>
+    public static RowFormatException WrongLength(string column, int expected, int actual) =>
+        new(column, $"has {actual} items, but it is a fixed-size list of {expected}");
 }

@@ -114,8 +114,8 @@ public static partial class Sink
     /// <summary>Calls <paramref name="write"/> with each chunk of output rows (the memory is reused after the call).</summary>
     public static ISink<T> To<T>(Action<ReadOnlySpan<T>> write) => new ActionSink<T>(write);
 
-    /// <summary>Discards output rows (counts them).</summary>
-    public static ISink<T> Null<T>() => new ActionSink<T>(static _ => { });
+    /// <summary>Discards output rows (counts them), giving back their payloads (blobs, images, tensors): nothing else holds them.</summary>
+    public static ISink<T> Null<T>() => new NullSink<T>();
 
     private sealed class CollectionSink<T>(ICollection<T> list) : ISink<T>, ISinkWriter<T>, IDirectSinkWriter<T>
     {
@@ -150,6 +150,16 @@ public static partial class Sink
 
         public ValueTask CompleteAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class NullSink<T> : ISink<T>
+    {
+        public string Description => "null";
+
+        public ISinkWriter<T> Open(SinkContext<T> context) =>
+            (context.Codec ?? RowCodec<T>.Default) is { HasPayloads: true } codec
+                ? new ActionSink<T>(rows => { foreach (ref readonly var row in rows) codec.DisposePayloads(in row); })
+                : new ActionSink<T>(static _ => { });
     }
 
     private sealed class ActionSink<T>(Action<ReadOnlySpan<T>> write) : ISink<T>, ISinkWriter<T>
