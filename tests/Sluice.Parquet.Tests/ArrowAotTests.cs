@@ -99,6 +99,22 @@ public sealed class ArrowAotTests(NativeArrowAot native, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task The_native_binary_reads_an_Arrow_file_the_JavaScript_implementation_wrote()
+    {
+        native.RequirePublished();
+        var cases = SensorCase.Make(Rows);
+        string input = Path.Combine(_dir, "readings-js.arrow"), result = Path.Combine(_dir, "summaries.jsonl");
+        await WriteWithJavaScriptAsync(cases, input);
+
+        var run = await RunNativeAsync("--input", input, "--output", result);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var lines = File.ReadAllLines(result);
+        AssertEveryValue(cases, lines.Select(l => Observed.OfJsonLine(JsonDocument.Parse(l).RootElement)).ToList(), "the native JSON Lines of apache-arrow's file");
+        Assert.Contains(", failed 1.", run.Output); // the summary: the row without a sensor
+    }
+
+    [Fact]
     public async Task The_native_binary_refuses_a_file_that_is_no_Arrow_IPC_file_naming_it()
     {
         native.RequirePublished();
@@ -188,16 +204,65 @@ public sealed class ArrowAotTests(NativeArrowAot native, ITestOutputHelper outpu
         process.stdout.write(JSON.stringify({ fields, rows }));
         """;
 
-    private async Task<JsonElement> ReadWithJavaScriptAsync(string file)
+    /// <summary>
+    /// The native binary's input written by the JavaScript implementation instead: the same rows, from JSON (int64 and
+    /// timestamps as text, exact), the columns in another order than the sample's record, timestamps built as raw µs.
+    /// </summary>
+    private const string WriteScript = """
+        const path = require('path');
+        const fs = require('fs');
+        const A = require(path.join(process.argv[2], 'node_modules', 'apache-arrow'));
+        const rows = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+        const column = (type, f) => A.vectorFromArray(rows.map(f), type);
+        const table = new A.Table({
+          taken: A.makeVector(A.makeData({ type: new A.TimestampMicrosecond(), length: rows.length, nullCount: 0,
+                                           data: BigInt64Array.from(rows, r => BigInt(r.takenMicros)) })),
+          frame: column(new A.Binary(), r => Buffer.from(r.frame, 'base64')),
+          id: A.makeVector(BigInt64Array.from(rows, r => BigInt(r.id))),
+          quantity: column(new A.Utf8(), r => r.quantity),
+          sensor: column(new A.Utf8(), r => r.sensor),
+          value: A.makeVector(Float64Array.from(rows, r => r.value)),
+          samples: column(new A.List(new A.Field('item', new A.Float32(), true)), r => r.samples),
+          calibrated: column(new A.Bool(), r => r.calibrated),
+          quality: column(new A.Int32(), r => r.quality),
+          note: column(new A.Utf8(), r => r.note),
+        });
+        fs.writeFileSync(process.argv[4], A.tableToIPC(table, 'file'));
+        """;
+
+    private async Task<JsonElement> ReadWithJavaScriptAsync(string file) =>
+        JsonDocument.Parse(await RunJavaScriptAsync(ReadScript, file)).RootElement.Clone();
+
+    private async Task WriteWithJavaScriptAsync(IReadOnlyList<SensorCase> cases, string file)
+    {
+        string json = Path.Combine(_dir, "rows.json");
+        File.WriteAllText(json, JsonSerializer.Serialize(cases.Select(c => new
+        {
+            id = c.Id.ToString(CultureInfo.InvariantCulture),
+            takenMicros = ((c.Taken - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond).ToString(CultureInfo.InvariantCulture),
+            sensor = c.Sensor,
+            value = c.Value,
+            samples = c.Samples.Select(f => (double)f), // widened exactly; Float32 narrows it back
+            calibrated = c.Calibrated,
+            quality = c.Quality,
+            note = c.Note,
+            quantity = c.QuantityText,
+            frame = Convert.ToBase64String(c.Frame),
+        })));
+        await RunJavaScriptAsync(WriteScript, json, file);
+    }
+
+    /// <summary>Runs <paramref name="script"/> with node (tools/node's apache-arrow, then <paramref name="args"/>); returns its stdout.</summary>
+    private async Task<string> RunJavaScriptAsync(string script, params string[] args)
     {
         string tools = Path.Combine(NativeArrowAot.FindRepoRoot(), "tools", "node");
         if (!File.Exists(Path.Combine(tools, "node_modules", "apache-arrow", "package.json")))
             Assert.Fail($"npm apache-arrow is missing in {tools}; run scripts/setup-columnar.sh.");
-        string script = Path.Combine(_dir, "read.js");
-        File.WriteAllText(script, ReadScript);
-        var run = await ChildProcess.RunAsync("node", [script, tools, file], _dir, RunTimeout, separateStdout: true);
+        string file = Path.Combine(_dir, $"script-{Guid.NewGuid():N}.js");
+        File.WriteAllText(file, script);
+        var run = await ChildProcess.RunAsync("node", [file, tools, .. args], _dir, RunTimeout, separateStdout: true);
         Assert.True(run.ExitCode == 0, run.ToString());
-        return JsonDocument.Parse(run.Stdout).RootElement.Clone();
+        return run.Stdout;
     }
 
     /// <summary>One output row as a reader gave it, in one shape for every reader.</summary>
