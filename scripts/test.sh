@@ -7,6 +7,7 @@ source scripts/setup.sh
 bash scripts/setup-native.sh
 bash scripts/setup-models.sh
 bash scripts/setup-columnar.sh
+bash scripts/setup-aot.sh
 
 log=$(mktemp)
 status=0
