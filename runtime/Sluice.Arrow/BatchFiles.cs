@@ -8,8 +8,19 @@ public interface IBatchFileReader : IAsyncDisposable
     /// <summary>The file's schema.</summary>
     Schema Schema { get; }
 
-    /// <summary>The next batch, or null at the end.</summary>
+    /// <summary>
+    /// The next batch, or null at the end. Throws <see cref="RowsSkippedException"/> for a part of the file that cannot be
+    /// read when the parts after it can (a Parquet row group): the reading goes on with the next call. Any other exception
+    /// ends the file.
+    /// </summary>
     ValueTask<RecordBatch?> ReadNextAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A part of a file (a Parquet row group) could not be read and was skipped; the rest of the file can still be read.</summary>
+public sealed class RowsSkippedException(long rows, string message, Exception? inner = null) : IOException(message, inner)
+{
+    /// <summary>How many rows were lost.</summary>
+    public long Rows { get; } = rows;
 }
 
 /// <summary>One file of record batches being written.</summary>
@@ -131,6 +142,12 @@ public sealed class BatchFileSource<T>(BatchFileFormat format, IReadOnlyList<str
                 try
                 {
                     batch = await _file.ReadNextAsync(ct).ConfigureAwait(false);
+                }
+                catch (RowsSkippedException e)
+                {
+                    context.BadRow($"{_path} (rows {_rowBase + 1:N0}-{_rowBase + e.Rows:N0})", e.Message, null);
+                    _rowBase += e.Rows;
+                    continue;
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or OverflowException)
                 {
