@@ -14,6 +14,14 @@ public interface IBatchFileReader : IAsyncDisposable
     /// ends the file.
     /// </summary>
     ValueTask<RecordBatch?> ReadNextAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Says that <paramref name="batch"/>, given by this reader and disposed, is no longer used: the reader may reuse its
+    /// memory. Optional: a batch never released is left to the garbage collector.
+    /// </summary>
+    void Release(RecordBatch batch)
+    {
+    }
 }
 
 /// <summary>A part of a file (a Parquet row group) could not be read and was skipped; the rest of the file can still be read.</summary>
@@ -178,6 +186,7 @@ public sealed class BatchFileSource<T>(BatchFileFormat format, IReadOnlyList<str
                     _rowAt = 0;
                     _rowBase += batch.Length;
                 }
+                _file!.Release(batch);
                 if (_rowCount > 0) return true;
             }
         }

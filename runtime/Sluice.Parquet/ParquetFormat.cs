@@ -82,6 +82,13 @@ namespace Sluice.Parquet
 
         private readonly int _readThreads = 1;
 
+        /// <summary>
+        /// Which code decodes the pages (default <see cref="ParquetDecoder.Auto"/>: Sluice's own over ParquetSharp's column
+        /// readers where it knows every column read, 2.2x faster on a 384-float embedding table than Arrow C++'s batch
+        /// reader; docs/columnar.md). <see cref="ParquetDecoder.ArrowCpp"/> always uses Arrow C++'s.
+        /// </summary>
+        public ParquetDecoder Decoder { get; init; } = ParquetDecoder.Auto;
+
         /// <inheritdoc/>
         public override string Extension => ".parquet";
 
@@ -99,6 +106,9 @@ namespace Sluice.Parquet
             using (var probe = File.OpenRead(path)) CheckMagic(probe);
             return Open((p, a) => new ParquetSharp.Arrow.FileReader(path, p, a), columns, _readThreads);
         }
+
+        /// <summary>Whether <paramref name="reader"/>, opened by a Parquet format, decodes with Sluice's decoder (tests).</summary>
+        internal static bool DecodesInManagedCode(IBatchFileReader reader) => reader is RowGroupReader { DecodesInManagedCode: true };
 
         /// <summary>Checks the magic at both ends first: ParquetSharp's message for a file that is no Parquet is the C++ exception's text.</summary>
         private static void CheckMagic(Stream probe)
@@ -126,7 +136,7 @@ namespace Sluice.Parquet
             return arrow;
         }
 
-        private static IBatchFileReader Open(Func<ReaderProperties, ArrowReaderProperties, ParquetSharp.Arrow.FileReader> open, IReadOnlyList<string> columns, int threads)
+        private IBatchFileReader Open(Func<ReaderProperties, ArrowReaderProperties, ParquetSharp.Arrow.FileReader> open, IReadOnlyList<string> columns, int threads)
         {
             ParquetSharp.Arrow.FileReader OpenOne()
             {
@@ -145,7 +155,7 @@ namespace Sluice.Parquet
             try
             {
                 var leaves = LeafColumns(reader, columns);
-                return new RowGroupReader(reader, OpenOne, leaves, Math.Max(1, Math.Min(threads, reader.NumRowGroups)));
+                return new RowGroupReader(reader, OpenOne, leaves, Math.Max(1, Math.Min(threads, reader.NumRowGroups)), Decoder);
             }
             catch
             {
@@ -257,10 +267,17 @@ namespace Sluice.Parquet
             private readonly Task[] _workers;
             private int _nextGroup = -1, _reading;
 
-            public RowGroupReader(ParquetSharp.Arrow.FileReader first, Func<ParquetSharp.Arrow.FileReader> open, int[] columns, int threads)
+            /// <summary>Sluice's decoder's plan for the columns read, or null where Arrow C++ decodes them (ColumnDecoding).</summary>
+            private readonly ColumnDecoding.ColumnPlan[]? _plan;
+
+            /// <summary>The pooled arrays of each batch made by Sluice's decoder and not yet released.</summary>
+            private readonly Dictionary<RecordBatch, List<ColumnDecoding.Pooled>> _owners = new(ReferenceEqualityComparer.Instance);
+
+            public RowGroupReader(ParquetSharp.Arrow.FileReader first, Func<ParquetSharp.Arrow.FileReader> open, int[] columns, int threads, ParquetDecoder decoder)
             {
                 _first = first;
                 using (var stream = first.GetRecordBatchReader(rowGroups: [], columns: columns)) Schema = stream.Schema;
+                if (decoder == ParquetDecoder.Auto) _plan = ColumnDecoding.Plan(Schema, first.ParquetReader.FileMetaData.Schema, columns);
                 int count = first.NumRowGroups;
                 _groups = new System.Threading.Channels.Channel<RecordBatch>[count];
                 _groupRows = new long[count];
@@ -298,12 +315,28 @@ namespace Sluice.Parquet
                         try
                         {
                             reader ??= open();
-                            using var stream = reader.GetRecordBatchReader(rowGroups: [g], columns: columns);
-                            while (await stream.ReadNextRecordBatchAsync(_stop.Token).ConfigureAwait(false) is { } batch)
+                            if (_plan is not null)
                             {
-                                try { await queue.WriteAsync(batch, _stop.Token).ConfigureAwait(false); }
-                                catch { batch.Dispose(); throw; }
-                                given += batch.Length;
+                                using var group = new ColumnDecoding.RowGroup(reader.ParquetReader, g, Schema, _plan);
+                                while (!_stop.IsCancellationRequested)
+                                {
+                                    var owners = new List<ColumnDecoding.Pooled>();
+                                    if (group.Next(ReadBatchRows, owners) is not { } batch) break;
+                                    lock (_owners) _owners.Add(batch, owners);
+                                    try { await queue.WriteAsync(batch, _stop.Token).ConfigureAwait(false); }
+                                    catch { Discard(batch); throw; }
+                                    given += batch.Length;
+                                }
+                            }
+                            else
+                            {
+                                using var stream = reader.GetRecordBatchReader(rowGroups: [g], columns: columns);
+                                while (await stream.ReadNextRecordBatchAsync(_stop.Token).ConfigureAwait(false) is { } batch)
+                                {
+                                    try { await queue.WriteAsync(batch, _stop.Token).ConfigureAwait(false); }
+                                    catch { batch.Dispose(); throw; }
+                                    given += batch.Length;
+                                }
                             }
                             queue.TryComplete();
                         }
@@ -354,6 +387,22 @@ namespace Sluice.Parquet
                 return null;
             }
 
+            /// <summary>Whether Sluice's decoder reads this file (tests).</summary>
+            internal bool DecodesInManagedCode => _plan is not null;
+
+            public void Release(RecordBatch batch)
+            {
+                List<ColumnDecoding.Pooled>? owners;
+                lock (_owners) if (!_owners.Remove(batch, out owners)) return;
+                foreach (var o in owners) o.Dispose();
+            }
+
+            private void Discard(RecordBatch batch)
+            {
+                batch.Dispose();
+                Release(batch);
+            }
+
             public async ValueTask DisposeAsync()
             {
                 _stop.Cancel();
@@ -361,8 +410,10 @@ namespace Sluice.Parquet
                 foreach (var g in _groups)
                 {
                     g.Writer.TryComplete();
-                    while (g.Reader.TryRead(out var batch)) batch.Dispose();
+                    while (g.Reader.TryRead(out var batch)) Discard(batch);
                 }
+                // Batches given and never released are left to the collector: their consumer may still hold them.
+                lock (_owners) _owners.Clear();
                 _first.Dispose();
                 _stop.Dispose();
             }
