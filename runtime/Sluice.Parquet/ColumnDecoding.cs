@@ -534,7 +534,15 @@ internal static class ColumnDecoding
             Length = length;
         }
 
-        public static Pooled Rent(int length) => new(ArrayPool<byte>.Shared.Rent(Math.Max(length, 1)), length);
+        /// <summary>
+        /// The decoder's own pool, four arrays a size, arrays up to 128 MB: a batch in the making, two queued and one being
+        /// read need four of each. Against ArrayPool.Shared (per-thread and per-core stacks; the worker rents, the consuming
+        /// thread returns) reading a 4 GB file at a 512 MB limit took 3.8-4.3 s against 4.7-7.0 s; one array a size
+        /// allocated more and peaked higher (600-690 MB against 585 MB).
+        /// </summary>
+        private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1 << 27, maxArraysPerBucket: 4);
+
+        public static Pooled Rent(int length) => new(Pool.Rent(Math.Max(length, 1)), length);
 
         /// <summary>The bytes the buffer has (at most the array's length).</summary>
         public int Length { get; set; }
@@ -573,9 +581,9 @@ internal static class ColumnDecoding
             var array = _array!;
             if (needed > array.Length)
             {
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, array.Length * 2));
+                var bigger = Pool.Rent(Math.Max(needed, array.Length * 2));
                 array.AsSpan(0, used).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(array);
+                Pool.Return(array);
                 _array = array = bigger;
             }
             if (clear) array.AsSpan(Length, needed - Length).Clear();
@@ -584,7 +592,7 @@ internal static class ColumnDecoding
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _array, null) is { } array) ArrayPool<byte>.Shared.Return(array);
+            if (Interlocked.Exchange(ref _array, null) is { } array) Pool.Return(array);
         }
     }
 }
