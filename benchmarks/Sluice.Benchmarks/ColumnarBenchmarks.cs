@@ -51,8 +51,8 @@ public class ColumnarBenchmarks
     /// The reads drop the rows after the files are written: 1 GB of live records would make every garbage collection of
     /// the read (Sluice's and DuckDB.NET's records) walk a heap no real reading process has.
     /// </summary>
-    [GlobalSetup(Targets = [nameof(DuckDbReadSnappy), nameof(DuckDbReadRecordsSnappy), nameof(ParquetSharpDecodeSnappy), nameof(SluiceDecodeSnappy),
-        nameof(SluiceReadSnappyArrowCpp), nameof(SluiceReadSnappy), nameof(DuckDbReadZstd), nameof(SluiceDecodeZstd), nameof(SluiceReadZstd), nameof(SluiceReadAllTen), nameof(SluiceReadTwo)])]
+    [GlobalSetup(Targets = [nameof(DuckDbReadSnappy), nameof(DuckDbReadRecordsSnappy), nameof(ParquetSharpDecodeSnappy), nameof(SluiceDecodeSnappy), nameof(SluiceDecodeSnappyTwoThreads),
+        nameof(SluiceReadSnappyArrowCpp), nameof(SluiceReadSnappy), nameof(DuckDbReadZstd), nameof(SluiceDecodeZstd), nameof(SluiceDecodeZstdTwoThreads), nameof(SluiceReadZstd), nameof(SluiceReadAllTen), nameof(SluiceReadTwo)])]
     public void SetupRead() => Setup(keepRows: false);
 
     private void Setup(bool keepRows)
@@ -153,17 +153,21 @@ public class ColumnarBenchmarks
     /// counterpart of DuckDB's aggregate, which makes no .NET objects either.
     /// </summary>
     [Benchmark, BenchmarkCategory("read snappy")]
-    public Task<long> SluiceDecodeSnappy() => Decode(File("table-snappy.parquet"));
+    public Task<long> SluiceDecodeSnappy() => Decode(File("table-snappy.parquet"), 1);
+
+    /// <summary>The same on two workers (ReadThreads = 2), as DuckDB's scan uses both cores.</summary>
+    [Benchmark, BenchmarkCategory("read snappy")]
+    public Task<long> SluiceDecodeSnappyTwoThreads() => Decode(File("table-snappy.parquet"), 2);
 
     /// <summary>Sluice into records with Arrow C++'s batch reader decoding (ParquetDecoder.ArrowCpp), the reader before Sluice's own decoder.</summary>
     [Benchmark, BenchmarkCategory("read snappy")]
     public Task SluiceReadSnappyArrowCpp() => CopyRows.Create().RunAsync(
         new Sluice.Arrow.BatchFileSource<EmbeddingRow>(new ParquetFormat { Decoder = ParquetDecoder.ArrowCpp }, [File("table-snappy.parquet")]), Sink.Null<EmbeddingRow>());
 
-    private static async Task<long> Decode(string path)
+    private static async Task<long> Decode(string path, int threads)
     {
         long n = 0;
-        await using var reader = ParquetFormat.Default.OpenRead(path, ["Id", "Url", "Embedding"]);
+        await using var reader = new ParquetFormat { ReadThreads = threads }.OpenRead(path, ["Id", "Url", "Embedding"]);
         while (await reader.ReadNextAsync(default) is { } batch)
         {
             n += batch.Length;
@@ -180,7 +184,10 @@ public class ColumnarBenchmarks
     public object? DuckDbReadZstd() => Scalar($"SELECT max(id) + max(length(url)) + max(embedding[384]) FROM '{File("table-zstd.parquet")}'");
 
     [Benchmark, BenchmarkCategory("read zstd")]
-    public Task<long> SluiceDecodeZstd() => Decode(File("table-zstd.parquet"));
+    public Task<long> SluiceDecodeZstd() => Decode(File("table-zstd.parquet"), 1);
+
+    [Benchmark, BenchmarkCategory("read zstd")]
+    public Task<long> SluiceDecodeZstdTwoThreads() => Decode(File("table-zstd.parquet"), 2);
 
     [Benchmark, BenchmarkCategory("read zstd")]
     public Task SluiceReadZstd() => CopyRows.Create().RunAsync(Source.Parquet<EmbeddingRow>(File("table-zstd.parquet")), Sink.Null<EmbeddingRow>());
