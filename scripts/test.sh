@@ -8,6 +8,7 @@ bash scripts/setup-native.sh
 bash scripts/setup-models.sh
 bash scripts/setup-columnar.sh
 bash scripts/setup-aot.sh
+bash scripts/setup-documents.sh
 
 log=$(mktemp)
 status=0

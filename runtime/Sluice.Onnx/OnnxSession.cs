@@ -313,6 +313,51 @@ public sealed unsafe partial class OnnxSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a model whose inputs are all int64 tensors of one shape (a transformer's token ids, attention mask and
+    /// token type ids: <paramref name="inputs"/>, in the order of <see cref="InputNames"/>) and reads one float output
+    /// (<paramref name="outputIndex"/> of <see cref="OutputNames"/>) into <paramref name="output"/>, of
+    /// <paramref name="outputShape"/>. Every tensor is a view of the caller's memory: nothing is copied.
+    /// <paramref name="shrinkArena"/> as in <see cref="Run"/>.
+    /// </summary>
+    public void RunInt64(ReadOnlySpan<ReadOnlyMemory<long>> inputs, ReadOnlySpan<long> inputShape, Span<float> output, ReadOnlySpan<long> outputShape,
+                         int outputIndex = 0, bool shrinkArena = false)
+    {
+        var session = Handle;
+        if (inputs.Length != _inputNames.Length)
+            throw new ArgumentException($"'{System.IO.Path.GetFileName(Path)}' has {_inputNames.Length} inputs ({string.Join(", ", _inputNames)}); {inputs.Length} were given.", nameof(inputs));
+        ArgumentOutOfRangeException.ThrowIfNegative(outputIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(outputIndex, _outputNames.Length);
+        Check(output.Length, outputShape, "output");
+        long[] shape = inputShape.ToArray();
+        var pins = new System.Buffers.MemoryHandle[inputs.Length];
+        var values = new OrtValue[inputs.Length];
+        try
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                Check(inputs[i].Length, inputShape, $"input '{_inputNames[i]}'");
+                pins[i] = inputs[i].Pin();
+                values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Int64, shape, (IntPtr)pins[i].Pointer, 8L * inputs[i].Length);
+            }
+            fixed (float* outData = output)
+            {
+                using var outValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, outputShape.ToArray(),
+                                                                        (IntPtr)outData, 4L * output.Length);
+                try { session.Run(shrinkArena ? _shrink : null, _inputNames, values, [_outputNames[outputIndex]], [outValue]); }
+                catch (OnnxRuntimeException e)
+                {
+                    throw new OnnxModelException($"Running '{System.IO.Path.GetFileName(Path)}' on [{string.Join(", ", shape)}] failed: {OneLine(e.Message)}", e);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+            foreach (var p in pins) p.Dispose();
+        }
+    }
+
     /// <summary><see cref="Run"/> with run options of the caller's (null: none).</summary>
     internal void RunWith(RunOptions? runOptions, ReadOnlySpan<float> input, ReadOnlySpan<long> inputShape, Span<float> output, ReadOnlySpan<long> outputShape)
     {
