@@ -42,7 +42,11 @@ public sealed class WordPieceTokenizer
     {
         if (ids.Length < 2) throw new ArgumentException("At least two tokens ([CLS] and [SEP]) must fit.", nameof(ids));
         if (mask.Length < ids.Length) throw new ArgumentException($"The mask holds {mask.Length} values; the ids {ids.Length}.", nameof(mask));
-        return _tokenizer.Encode(text, ids, mask[..ids.Length], padTo: ids.Length);
+        // FastBertTokenizer counts the padding it writes as produced tokens: pad here instead.
+        int n = _tokenizer.Encode(text, ids, mask[..ids.Length], padTo: null);
+        ids[n..].Clear();
+        mask[n..ids.Length].Clear();
+        return n;
     }
 
     /// <summary>The tokens of <paramref name="text"/> as ids, at most <paramref name="maxTokens"/> (a test and debugging convenience).</summary>
