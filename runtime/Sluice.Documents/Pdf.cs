@@ -68,8 +68,16 @@ public sealed class PdfException : Exception
     public PdfError Error { get; }
 }
 
-/// <summary>One page's text: its number (from 1), the document's page count, and the text (lines end with '\n').</summary>
-public sealed record PdfPage(int Number, int PageCount, string Text);
+/// <summary>
+/// One page's text: its number (from 1), the document's page count, and the text (lines end with '\n', blocks with an
+/// empty line). From <see cref="Pdf.ReadPages"/>, a page that could not be read has an empty text and its
+/// <see cref="Error"/>; <see cref="ThrowIfFailed"/> turns it into the row's error.
+/// </summary>
+public sealed record PdfPage(int Number, int PageCount, string Text, PdfException? Error = null)
+{
+    /// <summary>The text, or the page's error thrown.</summary>
+    public string ThrowIfFailed() => Error is null ? Text : throw Error;
+}
 
 /// <summary>
 /// An open PDF: its page count and each page's text. Opened from bytes the caller keeps alive until
@@ -206,6 +214,40 @@ public sealed unsafe class Pdf : IDisposable
         if (rc == -2 || _aborted) throw TimedOut(number);
         if (rc != 0) throw Fail(MuPdf.Message(error), number, opening: false, rc == MuPdf.OutOfMemory);
         return Encoding.UTF8.GetString(text, checked((int)length));
+    }
+
+    /// <summary>
+    /// The pages of a document for an explode stage: opens it (a document that cannot be opened, is encrypted or has
+    /// more than <see cref="PdfOptions.MaxPages"/> throws, failing the document's row), then yields every page in order.
+    /// A page that cannot be read comes as a page with its <see cref="PdfPage.Error"/>, and the next page is tried; past
+    /// the time or memory limit, one last page carries the error, naming the pages not read. So one bad page fails one row.
+    /// </summary>
+    public static IEnumerable<PdfPage> ReadPages(ReadOnlyMemory<byte> bytes, string name, PdfOptions? options = null)
+    {
+        var pdf = Open(bytes, name, options);
+        return Read(pdf);
+
+        static IEnumerable<PdfPage> Read(Pdf pdf)
+        {
+            using (pdf)
+            {
+                for (int i = 1; i <= pdf.PageCount; i++)
+                {
+                    PdfPage page;
+                    bool stop = false;
+                    try { page = new PdfPage(i, pdf.PageCount, pdf.PageText(i)); }
+                    catch (PdfException e) when (e.Error == PdfError.PageFailed) { page = new PdfPage(i, pdf.PageCount, "", e); }
+                    catch (PdfException e)
+                    {
+                        var rest = new PdfException(e.Error, i == pdf.PageCount ? e.Message : $"{e.Message} Pages {i}-{pdf.PageCount} were not read.", e);
+                        page = new PdfPage(i, pdf.PageCount, "", rest);
+                        stop = true;
+                    }
+                    yield return page;
+                    if (stop) yield break;
+                }
+            }
+        }
     }
 
     /// <summary>Every page in order.</summary>

@@ -23,6 +23,9 @@ public sealed record SentenceEmbedderOptions
 
     /// <summary>The ONNX Runtime session's settings.</summary>
     public OnnxSessionOptions Session { get; init; } = new();
+
+    /// <summary>Where the embedder counts tokens and padding (null: its own; pass one to several embedders to add theirs up).</summary>
+    public PaddingStats? Padding { get; init; }
 }
 
 /// <summary>Token counts: the real tokens embedded, the positions the model ran (real plus padding), and the positions it would have run without bucketing.</summary>
@@ -83,6 +86,7 @@ public sealed class SentenceEmbedder : IDisposable
         _session = session;
         _ownsSession = ownsSession;
         Options = options;
+        Padding = options.Padding ?? new PaddingStats();
         _inputOrder = new int[session.InputNames.Count];
         for (int i = 0; i < _inputOrder.Length; i++)
         {
@@ -141,7 +145,7 @@ public sealed class SentenceEmbedder : IDisposable
     public OnnxSession Session => _session;
 
     /// <summary>Token and padding counts of every call so far.</summary>
-    public PaddingStats Padding { get; } = new();
+    public PaddingStats Padding { get; }
 
     /// <summary>The embedding of one text.</summary>
     public float[] Embed(string text)

@@ -168,3 +168,38 @@ public sealed class PdfTests
         for (int i = 0; i < actual.Length; i++) Assert.Equal(expected[i % paths.Length], actual[i]);
     }
 }
+
+public sealed class ReadPagesTests
+{
+    [Fact]
+    public void ReadPages_yields_every_page_then_closes()
+    {
+        var bytes = File.ReadAllBytes(Corpus.File("latex/base/clsguide.pdf"));
+        var pages = Pdf.ReadPages(bytes, "clsguide.pdf").ToList();
+        Assert.Equal(Corpus.PopplerPages(Corpus.File("latex/base/clsguide.pdf")), pages.Count);
+        Assert.Equal(Enumerable.Range(1, pages.Count), pages.Select(p => p.Number));
+        Assert.All(pages, p => { Assert.Null(p.Error); Assert.Equal(pages.Count, p.PageCount); });
+        Assert.Contains("documentclass", string.Concat(pages.Select(p => p.ThrowIfFailed())));
+    }
+
+    [Fact]
+    public void Past_the_time_limit_the_last_page_carries_the_error_and_names_the_pages_not_read()
+    {
+        var bytes = File.ReadAllBytes(Corpus.File("latex/amsmath/amsldoc.pdf"));
+        var pages = Pdf.ReadPages(bytes, "amsldoc.pdf", new PdfOptions { Timeout = TimeSpan.FromMilliseconds(40) }).ToList();
+        var last = pages[^1];
+        Assert.NotNull(last.Error);
+        Assert.Equal(PdfError.TimedOut, last.Error!.Error);
+        Assert.True(pages.Count < last.PageCount);
+        Assert.Contains($"Pages {last.Number}-{last.PageCount} were not read", last.Error.Message);
+        Assert.All(pages[..^1], p => Assert.Null(p.Error));
+        var thrown = Assert.Throws<PdfException>(() => last.ThrowIfFailed());
+        Assert.Same(last.Error, thrown);
+    }
+
+    [Fact]
+    public void A_document_that_cannot_be_opened_throws_at_once()
+    {
+        Assert.Throws<PdfException>(() => Pdf.ReadPages("%PDF-1.4 garbage"u8.ToArray(), "bad.pdf"));
+    }
+}
