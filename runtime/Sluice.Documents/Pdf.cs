@@ -98,6 +98,7 @@ public sealed unsafe class Pdf : IDisposable
     private readonly object _lock = new();
     private MemoryHandle _pin;
     private nint _mu;
+    private nint _context;
     private Timer? _deadline;
     private PigDocument? _pig;
     private bool _aborted;
@@ -155,7 +156,8 @@ public sealed unsafe class Pdf : IDisposable
         byte* error = stackalloc byte[MuPdf.ErrorLength];
         error[0] = 0;
         _pin = bytes.Pin();
-        int rc = MuPdf.Open((byte*)_pin.Pointer, (nuint)bytes.Length, (nuint)_options.MemoryLimit, out _mu, error, MuPdf.ErrorLength);
+        _context = MuPdf.RentContext();
+        int rc = MuPdf.Open(_context, (byte*)_pin.Pointer, (nuint)bytes.Length, (nuint)_options.MemoryLimit, out _mu, error, MuPdf.ErrorLength);
         if (rc != 0) throw Fail(MuPdf.Message(error), null, opening: true, rc == MuPdf.OutOfMemory);
         if (MuPdf.NeedsPassword(_mu) != 0)
             throw new PdfException(PdfError.Encrypted, $"'{_name}' is encrypted with a password; it cannot be read.");
@@ -281,6 +283,8 @@ public sealed unsafe class Pdf : IDisposable
         {
             if (_mu != 0) MuPdf.Close(_mu);
             _mu = 0;
+            if (_context != 0) MuPdf.ReturnContext(_context);
+            _context = 0;
         }
         _pig?.Dispose();
         _pig = null;

@@ -120,3 +120,30 @@ public static partial class ScoreChunks
 
     [Stage] static float Score(float[] embedding, QueryVector query) => Vectors.Cosine(embedding, query.Values);
 }
+
+/// <summary>One page's text.</summary>
+public sealed record PageRow(string Url, int Page, string Body);
+
+/// <summary>The first half of <see cref="EmbedDocuments"/> alone: read and extract text page by page (the extraction benchmark).</summary>
+[Pipeline(typeof(DocumentRef), typeof(PageRow))]
+public static partial class ExtractPages
+{
+    [Resource] static DocumentStore Store(PipelineContext ctx) =>
+        new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
+
+    [Resource] static PdfOptions Limits(PipelineContext ctx) => new()
+    {
+        MaxPages = ctx.Options.Get("max-pages", 100),
+        Timeout = TimeSpan.FromSeconds(ctx.Options.Get("pdf-timeout", 60.0)),
+        Engine = Enum.Parse<PdfEngine>(ctx.Options.Get("engine", "Auto"), ignoreCase: true),
+    };
+
+    [Stage(MaxConcurrency = 16)]
+    static ValueTask<Blob> Bytes(string url, DocumentStore store, CancellationToken ct) => store.GetAsync(url, ct);
+
+    [Explode] static IEnumerable<PdfPage> PageText(Blob bytes, string url, PdfOptions limits) => Pdf.ReadPages(bytes.Memory, url, limits);
+
+    [Stage] static int Page(PdfPage pageText) => pageText.Number;
+
+    [Stage] static string Body(PdfPage pageText) => pageText.ThrowIfFailed();
+}

@@ -55,6 +55,44 @@ if (args.Length > 0 && args[0] == "query")
     return 0;
 }
 
+// `DocumentEmbedding bench-ort --chunks FILE [--threads T] [--model-batch B] [--bucketing BOOL] [--model DIR]`: ONNX Runtime
+// alone on the same chunks in the same batches, the end-to-end benchmark's bound.
+if (args.Length > 0 && args[0] == "bench-ort")
+{
+    if (Options.Parse(args, ["--chunks", "--threads", "--model-batch", "--bucketing", "--model"], required: "--chunks") is not { } o) return 2;
+    var defaults = new InferenceBaselineOptions { Chunks = o["--chunks"] };
+    await InferenceBaseline.Run(defaults with
+    {
+        Threads = Options.Int(o, "--threads", defaults.Threads),
+        BatchSize = Options.Int(o, "--model-batch", defaults.BatchSize),
+        Bucketing = o.TryGetValue("--bucketing", out var b) ? bool.Parse(b) : defaults.Bucketing,
+        Model = o.GetValueOrDefault("--model", defaults.Model),
+    }, Console.Out);
+    return 0;
+}
+
+// `DocumentEmbedding extract --input MANIFEST [--workers N] [--engine MuPdf|PdfPig] [--max-pages N] [--morsel ROWS]`: text extraction
+// alone (the extraction benchmark): pages/s and characters, no output.
+if (args.Length > 0 && args[0] == "extract")
+{
+    if (Options.Parse(args, ["--input", "--workers", "--engine", "--max-pages", "--morsel"], required: "--input") is not { } o) return 2;
+    var options = new PipelineOptions { Workers = Options.Int(o, "--workers", Environment.ProcessorCount), DeadLetterPath = null, MorselSize = Options.Int(o, "--morsel", 1024) };
+    options.Settings["engine"] = o.GetValueOrDefault("--engine", "Auto");
+    options.Settings["max-pages"] = o.GetValueOrDefault("--max-pages", "100");
+    long pages = 0, chars = 0;
+    var clock = Stopwatch.StartNew();
+    var result = await ExtractPages.Create(options).RunAsync(Source.JsonLines<DocumentRef>(o["--input"]), Sink.To<PageRow>(rows =>
+    {
+        long c = 0;
+        foreach (var r in rows) c += r.Body.Length;
+        Interlocked.Add(ref pages, rows.Length);
+        Interlocked.Add(ref chars, c);
+    }));
+    clock.Stop();
+    Console.WriteLine($"sluice ({options.Settings["engine"]}, {options.Workers} workers): {pages:N0} pages, {chars:N0} chars, {clock.Elapsed.TotalSeconds:N2} s, {pages / clock.Elapsed.TotalSeconds:N0} pages/s");
+    return 0;
+}
+
 // Anything else is the pipeline's standard command line (docs/cli.md), e.g.
 //   DocumentEmbedding --input data/docs/manifest.jsonl --output data/docs/chunks/
 int code = await EmbedDocuments.RunAsync(args);

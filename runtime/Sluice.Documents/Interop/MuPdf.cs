@@ -29,8 +29,17 @@ internal static unsafe partial class MuPdf
     [LibraryImport(Lib, EntryPoint = "sl_version")]
     public static partial int Version();
 
+    [LibraryImport(Lib, EntryPoint = "sl_context_new")]
+    public static partial nint ContextNew(nuint storeLimit);
+
+    [LibraryImport(Lib, EntryPoint = "sl_context_memory")]
+    public static partial nuint ContextMemory(nint context);
+
+    [LibraryImport(Lib, EntryPoint = "sl_context_drop")]
+    public static partial void ContextDrop(nint context);
+
     [LibraryImport(Lib, EntryPoint = "sl_open")]
-    public static partial int Open(byte* data, nuint length, nuint memoryLimit, out nint document, byte* error, int errorLength);
+    public static partial int Open(nint context, byte* data, nuint length, nuint memoryLimit, out nint document, byte* error, int errorLength);
 
     [LibraryImport(Lib, EntryPoint = "sl_needs_password")]
     public static partial int NeedsPassword(nint document);
@@ -49,6 +58,28 @@ internal static unsafe partial class MuPdf
 
     [LibraryImport(Lib, EntryPoint = "sl_close")]
     public static partial void Close(nint document);
+
+    /// <summary>How much of earlier documents' resources a pooled context keeps (MuPDF's store).</summary>
+    public const int StoreLimit = 32 << 20;
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<nint> s_contexts = new();
+    private static int s_pooled;
+
+    /// <summary>A context for one document: a pooled one, so fonts stay loaded between documents, or a new one.</summary>
+    public static nint RentContext()
+    {
+        if (s_contexts.TryTake(out var c)) { Interlocked.Decrement(ref s_pooled); return c; }
+        c = ContextNew(StoreLimit);
+        if (c == 0) throw new OutOfMemoryException("MuPDF could not make a context.");
+        return c;
+    }
+
+    /// <summary>Gives a context back; beyond two a core the pool drops it.</summary>
+    public static void ReturnContext(nint context)
+    {
+        if (Interlocked.Increment(ref s_pooled) <= 2 * Environment.ProcessorCount) s_contexts.Add(context);
+        else { Interlocked.Decrement(ref s_pooled); ContextDrop(context); }
+    }
 
     /// <summary>The message the shim wrote into <paramref name="error"/>.</summary>
     public static string Message(byte* error) => Marshal.PtrToStringUTF8((nint)error) is { Length: > 0 } m ? m : "unknown MuPDF error";
