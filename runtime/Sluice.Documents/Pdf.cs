@@ -135,20 +135,38 @@ public sealed unsafe class Pdf : IDisposable
             var e => e,
         };
         if (engine == PdfEngine.MuPdf && !MuPdfAvailable) NativeLibraries.Load(MuPdf.Spec.Name); // throws, saying how to build it
+        if (bytes.IsEmpty) throw new PdfException(PdfError.Damaged, $"'{name}' is empty (0 bytes); it is not a PDF.");
         var pdf = new Pdf(name, options, engine);
         try
         {
             int pages = engine == PdfEngine.MuPdf ? pdf.OpenMuPdf(bytes) : pdf.OpenPdfPig(bytes);
+            if (pages == 0)
+                throw new PdfException(PdfError.Damaged, $"'{name}' has no pages that can be found (truncated or damaged: {bytes.Length:N0} bytes).");
             if (options.MaxPages > 0 && pages > options.MaxPages)
                 throw new PdfException(PdfError.TooManyPages, $"'{name}' has {pages:N0} pages, more than the limit of {options.MaxPages:N0}.");
             pdf.PageCount = pages;
             return pdf;
+        }
+        catch (PdfException e) when (e.Error == PdfError.Damaged && NoHeader(bytes.Span) is { } start)
+        {
+            pdf.Dispose();
+            throw new PdfException(PdfError.Damaged, $"'{name}' is not a PDF: no %PDF- header in its first 1,024 bytes, which begin \"{start}\" ({e.Message})", e);
         }
         catch
         {
             pdf.Dispose();
             throw;
         }
+    }
+
+    // The first bytes, printable, when no "%PDF-" is among the first 1,024 (readers accept junk before the header).
+    private static string? NoHeader(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes[..Math.Min(bytes.Length, 1024)].IndexOf("%PDF-"u8) >= 0) return null;
+        var start = bytes[..Math.Min(bytes.Length, 40)];
+        var text = new StringBuilder(start.Length);
+        foreach (byte b in start) text.Append(b is >= 32 and < 127 ? (char)b : '.');
+        return text.ToString();
     }
 
     private int OpenMuPdf(ReadOnlyMemory<byte> bytes)
