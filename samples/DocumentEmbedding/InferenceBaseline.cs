@@ -22,7 +22,7 @@ public sealed record InferenceBaselineOptions
     /// <summary>ONNX Runtime's intra-op threads (default: every core, as the pipeline).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Texts a model run, as the pipeline's model-batch.</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = 16;
     /// <summary>The bucketing window, as the pipeline's batch stage.</summary>
     public int Window { get; init; } = EmbedDocuments.Window;
     /// <summary>Sort each window by token count (as the pipeline does by default).</summary>
