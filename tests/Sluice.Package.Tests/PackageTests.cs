@@ -111,6 +111,23 @@ public sealed class PackageTests(PackedSluice package, ITestOutputHelper log) : 
     }
 
     [Fact]
+    public void The_document_packages_carry_their_dependencies_and_the_MuPDF_shim_source()
+    {
+        package.AssertPacked();
+        var documents = Nupkg.Read(package.PathOf("Sluice.Documents"));
+        Assert.Contains("lib/net10.0/Sluice.Documents.dll", documents.Files);
+        Assert.Contains("native/sluice_mupdf.c", documents.Files);
+        Assert.Contains("PACKAGE.md", documents.Files);
+        Assert.Contains(("Sluice", package.Version), documents.Dependencies);
+        Assert.Contains(("PdfPig", "0.1.16"), documents.Dependencies);
+        var text = Nupkg.Read(package.PathOf("Sluice.Text"));
+        Assert.Contains("lib/net10.0/Sluice.Text.dll", text.Files);
+        Assert.Contains("PACKAGE.md", text.Files);
+        Assert.Contains(("Sluice.Onnx", package.Version), text.Dependencies);
+        Assert.Contains(("FastBertTokenizer", "1.2.6"), text.Dependencies);
+    }
+
+    [Fact]
     public async Task The_format_packages_give_the_host_parquet_arrow_and_duckdb_with_only_package_references()
     {
         package.AssertPacked();

@@ -5,7 +5,7 @@ namespace Sluice.Package.Tests;
 
 /// <summary>
 /// Packs the runtime packages (runtime/Sluice, Sluice.Media, Sluice.Onnx, Sluice.Arrow, Sluice.Parquet, Sluice.DuckDb,
-/// Sluice.Warc, Sluice.S3; Release) into a
+/// Sluice.Warc, Sluice.S3, Sluice.Documents, Sluice.Text; Release) into a
 /// fresh temporary folder that serves as a local feed.
 /// Everything the tests make lives under one temporary folder outside the repository, deleted at the
 /// end: the feed, the pack's build output (--artifacts-path, so the repository's bin/obj are not
@@ -38,7 +38,7 @@ public sealed class PackedSluice : IAsyncLifetime
     public string Version { get; }
 
     /// <summary>The packages, one per concern (docs/packaging.md), in dependency order.</summary>
-    public static readonly string[] PackageIds = ["Sluice", "Sluice.Media", "Sluice.Onnx", "Sluice.Arrow", "Sluice.Parquet", "Sluice.DuckDb", "Sluice.Warc", "Sluice.S3"];
+    public static readonly string[] PackageIds = ["Sluice", "Sluice.Media", "Sluice.Onnx", "Sluice.Arrow", "Sluice.Parquet", "Sluice.DuckDb", "Sluice.Warc", "Sluice.S3", "Sluice.Documents", "Sluice.Text"];
 
     /// <summary>The packed core .nupkg.</summary>
     public string PackagePath => PathOf("Sluice");
