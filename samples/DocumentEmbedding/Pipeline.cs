@@ -22,13 +22,31 @@ public sealed class DocumentStore(Downloader http, string root) : IDisposable
     public void Dispose() => http.Dispose();
 }
 
+/// <summary>What <see cref="EmbedDocuments"/> and <see cref="ExtractPages"/> share: their resources from the settings, and the page stages.</summary>
+public static class DocumentStages
+{
+    /// <summary>The document store from <c>--set root=DIR</c> (default: the current folder).</summary>
+    public static DocumentStore Store(PipelineContext ctx) => new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
+
+    /// <summary>The limits from <c>--set max-pages=N pdf-timeout=SECONDS engine=Auto|MuPdf|PdfPig</c>.</summary>
+    public static PdfOptions Limits(PipelineContext ctx) => new()
+    {
+        MaxPages = ctx.Options.Get("max-pages", 100),
+        Timeout = TimeSpan.FromSeconds(ctx.Options.Get("pdf-timeout", 60.0)),
+        Engine = Enum.Parse<PdfEngine>(ctx.Options.Get("engine", "Auto"), ignoreCase: true),
+    };
+
+    /// <summary>Opens the document from its bytes in place and yields its pages; a page that fails comes with its error.</summary>
+    public static IEnumerable<PdfPage> Pages(Blob bytes, string url, PdfOptions limits) => Pdf.ReadPages(bytes.Memory, url, limits);
+}
+
 /// <summary>
 /// The published document embedding workload: download, text page by page (documents over 100 pages are refused, as
 /// the published benchmark skipped them), pages exploded, each page split into chunks (recursive character splitter,
 /// 2,048 characters with 200 of overlap), chunks embedded with all-MiniLM-L6-v2 in length-bucketed batches, Parquet out.
 /// A document that cannot be fetched or opened fails its row; a page that cannot be read fails only its own row.
 /// Settings (<c>--set key=value</c>): root, model (default models/all-MiniLM-L6-v2), max-pages (100), pdf-timeout
-/// (seconds, 60), chunk-size (2048), chunk-overlap (200), model-batch (texts per model run, 16: as fast as 32 on 2 cores and 200 MB less resident, docs/documents.md), bucketing (true),
+/// (seconds, 60), engine (Auto), chunk-size (2048), chunk-overlap (200), model-batch (texts per model run, 16: as fast as 32 on 2 cores and 200 MB less resident, docs/documents.md), bucketing (true),
 /// threads (ONNX Runtime's, default the workers), arena (ONNX Runtime's CPU memory arena, true), spin (false).
 /// </summary>
 [Pipeline(typeof(DocumentRef), typeof(ChunkRow))]
@@ -56,14 +74,8 @@ public static partial class EmbedDocuments
         },
     };
 
-    [Resource] static DocumentStore Store(PipelineContext ctx) =>
-        new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
-
-    [Resource] static PdfOptions Limits(PipelineContext ctx) => new()
-    {
-        MaxPages = ctx.Options.Get("max-pages", 100),
-        Timeout = TimeSpan.FromSeconds(ctx.Options.Get("pdf-timeout", 60.0)),
-    };
+    [Resource] static DocumentStore Store(PipelineContext ctx) => DocumentStages.Store(ctx);
+    [Resource] static PdfOptions Limits(PipelineContext ctx) => DocumentStages.Limits(ctx);
 
     [Resource] static TextSplitter Splitter(PipelineContext ctx) =>
         new(ctx.Options.Get("chunk-size", 2048), ctx.Options.Get("chunk-overlap", 200));
@@ -79,7 +91,7 @@ public static partial class EmbedDocuments
     static ValueTask<Blob> Bytes(string url, DocumentStore store, CancellationToken ct) => store.GetAsync(url, ct);
 
     // Opens the document from its bytes in place and yields its pages; a page that fails comes with its error.
-    [Explode] static IEnumerable<PdfPage> PageText(Blob bytes, string url, PdfOptions limits) => Pdf.ReadPages(bytes.Memory, url, limits);
+    [Explode] static IEnumerable<PdfPage> PageText(Blob bytes, string url, PdfOptions limits) => DocumentStages.Pages(bytes, url, limits);
 
     [Stage] static int Page(PdfPage pageText) => pageText.Number;
 
@@ -129,20 +141,13 @@ public sealed record PageRow(string Url, int Page, string Body);
 [Pipeline(typeof(DocumentRef), typeof(PageRow))]
 public static partial class ExtractPages
 {
-    [Resource] static DocumentStore Store(PipelineContext ctx) =>
-        new(new Downloader(ctx), ctx.Options.Get("root", Directory.GetCurrentDirectory()));
-
-    [Resource] static PdfOptions Limits(PipelineContext ctx) => new()
-    {
-        MaxPages = ctx.Options.Get("max-pages", 100),
-        Timeout = TimeSpan.FromSeconds(ctx.Options.Get("pdf-timeout", 60.0)),
-        Engine = Enum.Parse<PdfEngine>(ctx.Options.Get("engine", "Auto"), ignoreCase: true),
-    };
+    [Resource] static DocumentStore Store(PipelineContext ctx) => DocumentStages.Store(ctx);
+    [Resource] static PdfOptions Limits(PipelineContext ctx) => DocumentStages.Limits(ctx);
 
     [Stage(MaxConcurrency = 16)]
     static ValueTask<Blob> Bytes(string url, DocumentStore store, CancellationToken ct) => store.GetAsync(url, ct);
 
-    [Explode] static IEnumerable<PdfPage> PageText(Blob bytes, string url, PdfOptions limits) => Pdf.ReadPages(bytes.Memory, url, limits);
+    [Explode] static IEnumerable<PdfPage> PageText(Blob bytes, string url, PdfOptions limits) => DocumentStages.Pages(bytes, url, limits);
 
     [Stage] static int Page(PdfPage pageText) => pageText.Number;
 
