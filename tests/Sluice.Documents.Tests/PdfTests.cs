@@ -203,3 +203,45 @@ public sealed class ReadPagesTests
         Assert.Throws<PdfException>(() => Pdf.ReadPages("%PDF-1.4 garbage"u8.ToArray(), "bad.pdf"));
     }
 }
+
+public sealed class PageFailureTests
+{
+    // A two-page PDF whose page tree lists its own root as the second page: page 1 is fine, page 2 a cycle.
+    internal static byte[] CyclicSecondPage()
+    {
+        const string content = "BT /F1 12 Tf 20 100 Td (Hello from page one) Tj ET";
+        string[] objects =
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ];
+        var pdf = new System.Text.StringBuilder("%PDF-1.4\n");
+        var offsets = new List<int>();
+        for (int i = 0; i < objects.Length; i++)
+        {
+            offsets.Add(pdf.Length);
+            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+        }
+        int xref = pdf.Length;
+        pdf.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
+        foreach (int o in offsets) pdf.Append($"{o:D10} 00000 n \n");
+        pdf.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        return System.Text.Encoding.ASCII.GetBytes(pdf.ToString());
+    }
+
+    [Fact]
+    public void A_page_that_fails_fails_alone_and_the_other_pages_are_read()
+    {
+        var pages = Pdf.ReadPages(CyclicSecondPage(), "cyclic.pdf", new PdfOptions { Engine = PdfEngine.MuPdf }).ToList();
+        Assert.Equal(2, pages.Count);
+        Assert.Null(pages[0].Error);
+        Assert.Contains("Hello from page one", pages[0].ThrowIfFailed());
+        var error = Assert.Throws<PdfException>(() => pages[1].ThrowIfFailed());
+        Assert.Equal(PdfError.PageFailed, error.Error);
+        Assert.Contains("'cyclic.pdf' page 2 of 2", error.Message);
+        Assert.Contains("cycle", error.Message);
+    }
+}
